@@ -1,0 +1,167 @@
+/* args.c: umbrad's command line (see args.h). */
+#include "args.h"
+
+#include <getopt.h>
+
+#include "autoconfig.h"
+#include <string.h>
+
+#include "errbuf.h"
+
+#define OPT_LOG_LEVEL 1000
+#define OPT_PRINT_CONFIG 1001
+
+static const struct option long_opts[] = {
+	{"config", required_argument, NULL, 'c'},
+	{"input", required_argument, NULL, 'r'},
+	{"output-dir", required_argument, NULL, 'o'},
+	{"threads", required_argument, NULL, 'T'},
+	{"monitor", required_argument, NULL, 'n'},
+	{"interval", required_argument, NULL, 'i'},
+	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+/* flag -> config key */
+static const struct {
+	int opt;
+	const char *key;
+	const char *flag;
+	const char *arg;
+} flag_keys[] = {
+	{'r', "inputs", "-r, --input", "URI"},
+	{'o', "output_dir", "-o, --output-dir", "DIR"},
+	{'T', "threads", "-T, --threads", "N"},
+	{'n', "monitor", "-n, --monitor", "NAME"},
+	{'i', "interval", "-i, --interval", "SECONDS"},
+	{OPT_LOG_LEVEL, "log_level", "    --log-level", "LEVEL"},
+};
+
+#define N_FLAG_KEYS (sizeof flag_keys / sizeof flag_keys[0])
+
+void args_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: umbrad [-c FILE] [-r URI]... [options]\n"
+		"Aggregate darknet packets into flowtuple v4 Avro files.\n\n"
+		"  -c, --config FILE       YAML configuration (default: the "
+		"embedded defaults)\n");
+	for (size_t i = 0; i < N_FLAG_KEYS; i++) {
+		const struct umbra_cfg_key *k = umbra_config_key(flag_keys[i].key);
+		char lhs[64];
+		snprintf(lhs, sizeof lhs, "%s %s", flag_keys[i].flag,
+			 flag_keys[i].arg);
+		fprintf(out, "  %-22s  %s", lhs, k ? k->help : "");
+		if (k && k->def && *k->def)
+			fprintf(out, " [%s: %s]", k->name, k->def);
+		else if (k)
+			fprintf(out, " [%s]", k->name);
+		fputc('\n', out);
+	}
+	fprintf(out,
+		"      --print-config      print the effective configuration "
+		"as YAML and exit\n"
+		"  -h, --help              this help\n"
+		"  -V, --version           the version\n\n"
+		"-r may be repeated: the inputs are read in order as one "
+		"stream, and replace\nthe configuration file's inputs. Files "
+		"(pcap, pcapng, ERF; plain, gzip, bzip2,\nxz) are recognised by "
+		"their magic bytes; erf:FILE or a name with .erf reads\nERF; "
+		"any other libtrace URI (pcapint:eth0, ...) goes through "
+		"libtrace.\nEvery configuration key is described in "
+		"umbra.yaml(5) and conf/umbra.yaml.\n");
+}
+
+static const char *key_for(int opt, const char **flag)
+{
+	for (size_t i = 0; i < N_FLAG_KEYS; i++)
+		if (flag_keys[i].opt == opt) {
+			*flag = flag_keys[i].flag;
+			return flag_keys[i].key;
+		}
+	return NULL;
+}
+
+int args_parse(int argc, char **argv, struct args *a,
+	       struct umbra_config *cfg)
+{
+	struct umbra_err err;
+	int opt, inputs_cleared = 0;
+
+	memset(a, 0, sizeof *a);
+	/* pass 1: -c, --help, --version, and flag syntax */
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":c:r:o:T:n:i:hV", long_opts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			a->config_path = optarg;
+			break;
+		case 'h':
+			args_usage(stdout);
+			return 1;
+		case 'V':
+			printf("umbrad %s\n", PACKAGE_VERSION);
+			return 1;
+		case OPT_PRINT_CONFIG:
+			a->print_config = 1;
+			break;
+		case ':':
+			fprintf(stderr, "umbrad: option %s needs a value\n",
+				argv[optind - 1]);
+			args_usage(stderr);
+			return 2;
+		case '?':
+			if (optopt)
+				fprintf(stderr, "umbrad: unknown option -%c\n",
+					optopt);
+			else
+				fprintf(stderr, "umbrad: unknown option %s\n",
+					argv[optind - 1]);
+			args_usage(stderr);
+			return 2;
+		default:
+			break;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr,
+			"umbrad: unexpected argument '%s' (inputs go after "
+			"-r)\n",
+			argv[optind]);
+		args_usage(stderr);
+		return 2;
+	}
+	if (a->config_path &&
+	    umbra_config_load_file(cfg, a->config_path, &err) < 0) {
+		fprintf(stderr, "umbrad: %s\n", err.msg);
+		return 3;
+	}
+	/* pass 2: flags over the file, in order */
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":c:r:o:T:n:i:hV", long_opts,
+				  NULL)) != -1) {
+		const char *flag = NULL;
+		const char *key = key_for(opt, &flag);
+		if (!key)
+			continue;
+		if (opt == 'r' && !inputs_cleared) {
+			umbra_config_clear_list(cfg, "inputs");
+			inputs_cleared = 1;
+		}
+		if (umbra_config_set(cfg, key, optarg, flag, &err) < 0) {
+			fprintf(stderr, "umbrad: %s\n", err.msg);
+			args_usage(stderr);
+			return 2;
+		}
+	}
+	if (umbra_config_validate(cfg, &err) < 0) {
+		fprintf(stderr, "umbrad: %s\n", err.msg);
+		return a->config_path ? 3 : 2;
+	}
+	return 0;
+}

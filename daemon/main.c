@@ -1,0 +1,65 @@
+/* main.c: umbrad, the Umbra daemon: captures in, flowtuple v4 Avro out. */
+#include <stdio.h>
+
+#include "autoconfig.h"
+#include <string.h>
+
+#include "args.h"
+#include "config.h"
+#include "log.h"
+#include "pipeline.h"
+#include "signals.h"
+
+static void log_config(const struct umbra_config *c)
+{
+	log_info("umbrad %s: monitor %s, %zu input(s), output %s, interval %u "
+		 "s, %u aggregator(s) (0 = auto), codec %s, log level %s",
+		 PACKAGE_VERSION, c->monitor, c->inputs.n, c->output_dir,
+		 c->interval, c->threads,
+		 umbra_config_key("codec")->names[c->codec],
+		 umbra_log_level_name((enum umbra_log_level)c->log_level));
+	for (size_t i = 0; i < c->inputs.n; i++)
+		log_info("input %zu: %s", i + 1, c->inputs.items[i]);
+}
+
+int main(int argc, char **argv)
+{
+	struct umbra_config cfg;
+	struct pipeline pl;
+	struct args a;
+	int rc;
+
+	umbra_log_init("umbrad", UMBRA_LOG_INFO);
+	if (umbra_config_defaults(&cfg) < 0) {
+		fprintf(stderr, "umbrad: out of memory\n");
+		return 1;
+	}
+	rc = args_parse(argc, argv, &a, &cfg);
+	if (rc != 0) {
+		umbra_config_free(&cfg);
+		return rc == 1 ? 0 : rc == 2 ? 2 : 1;
+	}
+	if (a.print_config) {
+		umbra_config_print(&cfg, stdout);
+		umbra_config_free(&cfg);
+		return 0;
+	}
+	umbra_log_set_level((enum umbra_log_level)cfg.log_level);
+	if (cfg.inputs.n == 0) {
+		fprintf(stderr, "umbrad: no input: give -r URI or 'inputs' in "
+				"the configuration file\n");
+		args_usage(stderr);
+		umbra_config_free(&cfg);
+		return 2;
+	}
+	log_config(&cfg);
+
+	memset(&pl, 0, sizeof pl);
+	signals_block();
+	signals_start(&pl);
+	rc = pipeline_run(&pl, &cfg);
+	signals_stop();
+	log_info("exiting with status %d", rc);
+	umbra_config_free(&cfg);
+	return rc;
+}

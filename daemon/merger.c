@@ -1,0 +1,307 @@
+/* merger.c: the merger thread: collect every aggregator's run and every
+ * capture thread's counters for an interval, merge the runs in key order
+ * into the interval's file, then publish and log the interval's stats.
+ *
+ * The only thread that blocks on the disk: aggregators hand over their runs
+ * and go on counting the next interval.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "ftrun.h"
+#include "log.h"
+#include "output.h"
+#include "pipeline.h"
+
+#define STATS_TOPIC "umbra.interval"
+
+struct pending {
+	int64_t start;
+	int64_t next;
+	uint32_t nruns;
+	uint32_t nstats;
+	struct ftrun **runs;                /* [n_agg] */
+	struct capture_counters *per_cap;   /* [n_cap] */
+};
+
+struct merger {
+	struct pipeline *pl;
+	void *pub;
+	struct output out;
+	struct pending *pend;
+	size_t npend, cappend;
+	uint32_t agg_done, cap_done;
+	uint64_t intervals;
+};
+
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct pending *pending_get(struct merger *m, int64_t start)
+{
+	size_t i;
+
+	for (i = 0; i < m->npend; i++)
+		if (m->pend[i].start == start)
+			return &m->pend[i];
+	if (m->npend == m->cappend) {
+		size_t cap = m->cappend ? 2 * m->cappend : 8;
+		void *p = realloc(m->pend, cap * sizeof *m->pend);
+		if (!p)
+			return NULL;
+		m->pend = p;
+		m->cappend = cap;
+	}
+	struct pending *p = &m->pend[m->npend];
+	memset(p, 0, sizeof *p);
+	p->start = start;
+	p->next = INTERVAL_NONE;
+	p->runs = calloc(m->pl->n_agg, sizeof *p->runs);
+	p->per_cap = calloc(m->pl->n_cap, sizeof *p->per_cap);
+	if (!p->runs || !p->per_cap) {
+		free(p->runs);
+		free(p->per_cap);
+		return NULL;
+	}
+	m->npend++;
+	return p;
+}
+
+static void pending_drop(struct merger *m, struct pending *p)
+{
+	for (uint32_t i = 0; i < m->pl->n_agg; i++)
+		ftrun_free(p->runs[i]);
+	free(p->runs);
+	free(p->per_cap);
+	size_t idx = (size_t)(p - m->pend);
+	memmove(p, p + 1, (m->npend - idx - 1) * sizeof *p);
+	m->npend--;
+}
+
+static void publish(struct merger *m, const struct interval_report *r)
+{
+	char json[8192];
+	int n = stats_format_json(json, sizeof json, r);
+	char when[32];
+	time_t t = (time_t)r->start;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	log_info("interval %s: %" PRIu64 " packets (%" PRIu64 " IPv4, %" PRIu64
+		 " late, %" PRIu64 " bad time), %" PRIu64
+		 " flowtuples from %" PRIu64 " sources -> %s%s (%.3f s)",
+		 when, r->total.total, r->total.ipv4, r->total.late,
+		 r->total.bad_time, r->flowtuples, r->sources,
+		 r->file && *r->file ? r->file : "(no file)",
+		 r->file_committed ? "" : " [open]", r->write_seconds);
+	if (!m->pub || n < 0)
+		return;
+	if (zmq_send(m->pub, STATS_TOPIC, strlen(STATS_TOPIC),
+		     ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(m->pub, json, (size_t)n, ZMQ_DONTWAIT) < 0)
+		log_debug("stats for %s not published: %s", when,
+			  zmq_strerror(zmq_errno()));
+}
+
+static void report_init(struct merger *m, struct interval_report *r,
+			int64_t start)
+{
+	memset(r, 0, sizeof *r);
+	r->monitor = m->pl->cfg->monitor;
+	r->start = start;
+	r->length = m->pl->cfg->interval;
+	r->n_capture = m->pl->n_cap < STATS_MAX_CAPTURE ? m->pl->n_cap
+						       : STATS_MAX_CAPTURE;
+	r->file = "";
+}
+
+/* Write interval `start` with the records of runs (n of them, may be 0). */
+static void write_interval(struct merger *m, int64_t start,
+			   struct ftrun *const *runs, uint32_t n, int last,
+			   struct interval_report *r)
+{
+	double t0 = mono_now();
+	int rc = output_begin(&m->out, start);
+
+	if (rc == 0) {
+		struct ftrun_merge mg;
+		const uint8_t *d;
+		size_t len;
+		ftrun_merge_init(&mg, runs, n);
+		while (ftrun_merge_next(&mg, &d, &len) == 1) {
+			rc = output_append(&m->out, d, len);
+			if (rc < 0) {
+				log_error("%s: write failed: %s", m->out.path,
+					  strerror(-rc));
+				output_abort(&m->out);
+				break;
+			}
+		}
+	}
+	if (rc == 0) {
+		r->file = m->out.path;
+		if (last)
+			rc = output_finish(&m->out, &r->file_bytes),
+			r->file_committed = rc == 0;
+		else
+			rc = output_end(&m->out, start, &r->file_committed,
+					&r->file_bytes);
+	}
+	if (rc < 0)
+		atomic_store(&m->pl->failed, 1);
+	r->write_seconds = mono_now() - t0;
+	r->close_lag_seconds =
+		wall_now() - (double)(start + (int64_t)m->pl->cfg->interval);
+	m->intervals++;
+}
+
+static void process(struct merger *m, struct pending *p)
+{
+	struct interval_report r;
+	const int64_t L = m->pl->cfg->interval;
+	int last = p->next == INTERVAL_NONE;
+
+	report_init(m, &r, p->start);
+	for (uint32_t c = 0; c < m->pl->n_cap; c++) {
+		capture_counters_add(&r.total, &p->per_cap[c]);
+		if (c < STATS_MAX_CAPTURE)
+			r.per_capture[c] = p->per_cap[c];
+	}
+	for (uint32_t a = 0; a < m->pl->n_agg; a++) {
+		const struct ftrun *run = p->runs[a];
+		r.flowtuples += run->nrec;
+		r.sources += run->nsrc;
+		r.aggregator_drops += run->oom_drops;
+		r.table_bytes += run->memory;
+	}
+	write_interval(m, p->start, p->runs, m->pl->n_agg, last, &r);
+	publish(m, &r);
+
+	/* intervals without a packet up to the next one: empty files */
+	if (!last && p->next - p->start > L) {
+		for (int64_t e = p->start + L; e < p->next; e += L) {
+			report_init(m, &r, e);
+			write_interval(m, e, NULL, 0, 0, &r);
+			publish(m, &r);
+		}
+	}
+	pending_drop(m, p);
+}
+
+/* Process, in order, every pending interval that is complete. */
+static void process_ready(struct merger *m)
+{
+	for (;;) {
+		struct pending *lo = NULL;
+		for (size_t i = 0; i < m->npend; i++)
+			if (!lo || m->pend[i].start < lo->start)
+				lo = &m->pend[i];
+		if (!lo || lo->nruns < m->pl->n_agg ||
+		    lo->nstats < m->pl->n_cap)
+			return;
+		process(m, lo);
+	}
+}
+
+static void handle(struct merger *m, const struct pipe_msg *msg)
+{
+	struct pending *p;
+
+	switch (msg->kind) {
+	case MSG_AGG_DONE:
+		m->agg_done++;
+		return;
+	case MSG_CAPTURE_DONE:
+		m->cap_done++;
+		return;
+	case MSG_RUN:
+	case MSG_CAPTURE_STATS:
+		break;
+	default:
+		log_error("merger: unknown message %u", msg->kind);
+		return;
+	}
+	p = pending_get(m, msg->start);
+	if (!p) {
+		log_error("merger: out of memory; interval %lld lost",
+			  (long long)msg->start);
+		ftrun_free(msg->run);
+		atomic_store(&m->pl->failed, 1);
+		return;
+	}
+	if (msg->kind == MSG_RUN) {
+		if (msg->from < m->pl->n_agg && !p->runs[msg->from]) {
+			p->runs[msg->from] = msg->run;
+			p->nruns++;
+		} else {
+			ftrun_free(msg->run);
+		}
+	} else {
+		if (msg->from < m->pl->n_cap) {
+			capture_counters_add(&p->per_cap[msg->from], &msg->cnt);
+			p->nstats++;
+			p->next = msg->next;
+		}
+	}
+	process_ready(m);
+}
+
+void *merger_main(void *arg)
+{
+	struct merger_args *a = arg;
+	struct merger m;
+
+	memset(&m, 0, sizeof m);
+	m.pl = a->pl;
+	m.pub = a->pub;
+	output_init(&m.out, a->pl->cfg);
+	while (m.agg_done < m.pl->n_agg || m.cap_done < m.pl->n_cap) {
+		struct pipe_msg msg;
+		int n = zmq_recv(a->pull, &msg, sizeof msg, 0);
+		if (n < 0) {
+			if (zmq_errno() == EINTR)
+				continue;
+			log_error("merger: receive failed: %s",
+				  zmq_strerror(zmq_errno()));
+			atomic_store(&m.pl->failed, 1);
+			break;
+		}
+		if ((size_t)n != sizeof msg) {
+			log_error("merger: message of %d bytes ignored", n);
+			continue;
+		}
+		handle(&m, &msg);
+	}
+	if (m.npend) {
+		log_error("merger: %zu intervals incomplete at exit", m.npend);
+		while (m.npend)
+			pending_drop(&m, &m.pend[0]);
+	}
+	uint64_t bytes;
+	if (output_finish(&m.out, &bytes) < 0)
+		atomic_store(&m.pl->failed, 1);
+	atomic_store(&m.pl->files_written, m.out.files);
+	if (m.out.failures)
+		atomic_store(&m.pl->failed, 1);
+	free(m.pend);
+	log_info("merger: %llu intervals, %llu files written",
+		 (unsigned long long)m.intervals,
+		 (unsigned long long)m.out.files);
+	return NULL;
+}

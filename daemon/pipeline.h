@@ -1,0 +1,123 @@
+/* pipeline.h: the thread topology of umbrad, built in one place.
+ *
+ *   capture thread(s) --SPSC rings (one per capture x aggregator)--> N
+ *   aggregator threads --ZeroMQ inproc PUSH/PULL--> merger thread
+ *   --> Avro files (temp name, fsync, rename) and stats on a ZeroMQ PUB.
+ *
+ * A capture thread reads its inputs in order, decodes each packet once into a
+ * 24-byte ft_pkt and pushes it to the aggregator that owns its source address
+ * (umbra_src_hash).  It drives the interval clock: when a packet opens a new
+ * interval it pushes a close marker into every ring, so every aggregator
+ * closes the interval even if it saw none of its packets, and sends its own
+ * counters for the interval to the merger.  An aggregator closes an interval
+ * once every capture thread's marker has reached it, sorts and encodes its
+ * table (ftable_emit) and hands the run to the merger, which k-way merges the
+ * N runs and writes the file.
+ */
+#ifndef UMBRA_PIPELINE_H
+#define UMBRA_PIPELINE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "spsc.h"
+#include "stats.h"
+
+#define MERGE_ENDPOINT "inproc://umbra-merge"
+#define INTERVAL_NONE INT64_MIN /* "no interval": input ended / never began */
+
+/* Control messages in the rings (ft_pkt.flags has FT_PKT_CTRL). */
+#define CTRL_CLOSE 1 /* close interval `start`; `next` opens (or NONE: end) */
+
+static inline void ctrl_make(struct ft_pkt *p, int64_t start, int64_t next)
+{
+	uint64_t s = (uint64_t)start, n = (uint64_t)next;
+	*p = (struct ft_pkt){0};
+	p->flags = FT_PKT_CTRL;
+	p->ctrl = CTRL_CLOSE;
+	p->src_ip = (uint32_t)s;
+	p->dst_ip = (uint32_t)(s >> 32);
+	p->ip_len = (uint16_t)n;
+	p->dst_port = (uint16_t)(n >> 16);
+	p->src_port = (uint16_t)(n >> 32);
+	p->tcp_rwin = (uint16_t)(n >> 48);
+}
+
+static inline void ctrl_read(const struct ft_pkt *p, int64_t *start,
+			     int64_t *next)
+{
+	*start = (int64_t)((uint64_t)p->dst_ip << 32 | p->src_ip);
+	*next = (int64_t)((uint64_t)p->tcp_rwin << 48 |
+			  (uint64_t)p->src_port << 32 |
+			  (uint64_t)p->dst_port << 16 | p->ip_len);
+}
+
+/* Messages to the merger over MERGE_ENDPOINT (copied by ZeroMQ; the run is
+ * passed by pointer and owned by the merger from then on). */
+enum pipe_msg_kind {
+	MSG_RUN = 1,       /* an aggregator's run for interval start */
+	MSG_CAPTURE_STATS, /* a capture thread's counters for start */
+	MSG_AGG_DONE,      /* an aggregator has ended */
+	MSG_CAPTURE_DONE,  /* a capture thread has ended */
+};
+
+struct pipe_msg {
+	uint32_t kind;
+	uint32_t from; /* aggregator or capture thread id */
+	int64_t start;
+	int64_t next;
+	struct ftrun *run;
+	struct capture_counters cnt;
+};
+
+struct pipeline {
+	const struct umbra_config *cfg;
+	uint32_t n_agg;
+	uint32_t n_cap;
+	struct spsc_ring *rings; /* [cap * n_agg + agg] */
+	void *zctx;
+	_Atomic int stop;   /* set by the signal thread: finish and exit */
+	_Atomic int failed; /* an input or an output failed: exit status 1 */
+	_Atomic uint64_t files_written;
+};
+
+static inline struct spsc_ring *pipeline_ring(struct pipeline *pl,
+					      uint32_t cap, uint32_t agg)
+{
+	return &pl->rings[(uint64_t)cap * pl->n_agg + agg];
+}
+
+/* Build the topology, run it to the end of the inputs (or until stop), tear
+ * it down.  Returns the process exit status (0 or 1). */
+int pipeline_run(struct pipeline *pl, const struct umbra_config *cfg);
+
+/* Thread bodies (capture_thread.c, aggregator.c, merger.c). */
+struct capture_thread_args {
+	struct pipeline *pl;
+	uint32_t id;
+	const struct umbra_strlist *inputs;
+	void *push; /* PUSH socket connected to the merger */
+};
+void *capture_thread_main(void *arg);
+
+struct ftable;
+struct aggregator_args {
+	struct pipeline *pl;
+	uint32_t id;
+	void *push;            /* PUSH socket connected to the merger */
+	struct ftable *table;  /* initialised by pipeline_run */
+};
+void *aggregator_main(void *arg);
+
+struct merger_args {
+	struct pipeline *pl;
+	void *pull; /* PULL socket bound to MERGE_ENDPOINT */
+	void *pub;  /* PUB socket for interval stats, or NULL */
+};
+void *merger_main(void *arg);
+
+/* Send msg on a ZeroMQ socket, retrying on EINTR.  0 or -errno. */
+int pipe_send(void *sock, const struct pipe_msg *msg);
+
+#endif

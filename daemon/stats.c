@@ -1,0 +1,116 @@
+/* stats.c: interval counters and their JSON (see stats.h). */
+#include "stats.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void capture_counters_add(struct capture_counters *sum,
+			  const struct capture_counters *c)
+{
+	sum->total += c->total;
+	sum->ipv4 += c->ipv4;
+	sum->ipv6 += c->ipv6;
+	sum->non_ip += c->non_ip;
+	sum->malformed += c->malformed;
+	sum->late += c->late;
+	sum->bad_time += c->bad_time;
+	sum->wire_bytes += c->wire_bytes;
+	sum->ip_bytes += c->ip_bytes;
+	sum->tcp += c->tcp;
+	sum->udp += c->udp;
+	sum->icmp += c->icmp;
+	sum->other += c->other;
+	sum->backend_drops += c->backend_drops;
+	sum->queue_drops += c->queue_drops;
+}
+
+struct jbuf {
+	char *p;
+	size_t len, off;
+	int overflow;
+};
+
+static void jprintf(struct jbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void jprintf(struct jbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->off, b->len - b->off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= b->len - b->off)
+		b->overflow = 1;
+	else
+		b->off += (size_t)n;
+}
+
+/* A JSON string: paths may hold any byte but quotes, backslashes and
+ * control characters need escapes. */
+static void jstring(struct jbuf *b, const char *s)
+{
+	jprintf(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			jprintf(b, "\\%c", c);
+		else if (c < 0x20)
+			jprintf(b, "\\u%04x", c);
+		else
+			jprintf(b, "%c", c);
+	}
+	jprintf(b, "\"");
+}
+
+int stats_format_json(char *buf, size_t len, const struct interval_report *r)
+{
+	struct jbuf b = {buf, len, 0, 0};
+	const struct capture_counters *t = &r->total;
+
+	jprintf(&b, "{\"version\":%d,\"monitor\":", STATS_VERSION);
+	jstring(&b, r->monitor);
+	jprintf(&b,
+		",\"interval\":{\"start\":%" PRId64 ",\"length\":%u}"
+		",\"packets\":{\"total\":%" PRIu64 ",\"ipv4\":%" PRIu64
+		",\"ipv6\":%" PRIu64 ",\"non_ip\":%" PRIu64
+		",\"malformed\":%" PRIu64 ",\"late\":%" PRIu64
+		",\"bad_time\":%" PRIu64 "}"
+		",\"bytes\":{\"wire\":%" PRIu64 ",\"ipv4\":%" PRIu64 "}"
+		",\"protocols\":{\"tcp\":%" PRIu64 ",\"udp\":%" PRIu64
+		",\"icmp\":%" PRIu64 ",\"other\":%" PRIu64 "}"
+		",\"flowtuples\":%" PRIu64 ",\"sources\":%" PRIu64,
+		r->start, r->length, t->total, t->ipv4, t->ipv6, t->non_ip,
+		t->malformed, t->late, t->bad_time, t->wire_bytes, t->ip_bytes,
+		t->tcp, t->udp, t->icmp, t->other, r->flowtuples, r->sources);
+	jprintf(&b,
+		",\"drops\":{\"backend\":%" PRIu64 ",\"queue\":%" PRIu64
+		",\"aggregator\":%" PRIu64 "},\"capture\":[",
+		t->backend_drops, t->queue_drops, r->aggregator_drops);
+	for (uint32_t i = 0; i < r->n_capture && i < STATS_MAX_CAPTURE; i++) {
+		const struct capture_counters *c = &r->per_capture[i];
+		jprintf(&b,
+			"%s{\"id\":%u,\"packets\":%" PRIu64
+			",\"backend_drops\":%" PRIu64
+			",\"queue_drops\":%" PRIu64 "}",
+			i ? "," : "", i, c->total, c->backend_drops,
+			c->queue_drops);
+	}
+	jprintf(&b, "],\"file\":{\"path\":");
+	jstring(&b, r->file ? r->file : "");
+	jprintf(&b,
+		",\"bytes\":%" PRIu64 ",\"committed\":%s}"
+		",\"write_seconds\":%.6f,\"close_lag_seconds\":%.3f"
+		",\"table_bytes\":%" PRIu64 "}",
+		r->file_bytes, r->file_committed ? "true" : "false",
+		r->write_seconds, r->close_lag_seconds, r->table_bytes);
+	if (b.overflow)
+		return -ENOSPC;
+	return (int)b.off;
+}

@@ -1,0 +1,56 @@
+/* stats.h: what the daemon counts per interval, and its JSON form
+ * (FLOWTUPLE4.md section 6; the schema ships as conf/stats.schema.json).
+ */
+#ifndef UMBRA_STATS_H
+#define UMBRA_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One capture thread's counters for one interval.  Hot-path counters: they
+ * live in the capture thread's own struct and are copied at interval end. */
+struct capture_counters {
+	uint64_t total;     /* = ipv4 + ipv6 + non_ip + malformed */
+	uint64_t ipv4;
+	uint64_t ipv6;
+	uint64_t non_ip;
+	uint64_t malformed;
+	uint64_t late;
+	uint64_t bad_time;
+	uint64_t wire_bytes; /* frame length as recorded, every packet */
+	uint64_t ip_bytes;   /* IP total length, valid IPv4 packets */
+	uint64_t tcp, udp, icmp, other; /* valid IPv4 packets by protocol */
+	uint64_t backend_drops;         /* lost by the kernel/NIC */
+	uint64_t queue_drops;           /* lost on a full aggregator queue */
+};
+
+void capture_counters_add(struct capture_counters *sum,
+			  const struct capture_counters *c);
+
+#define STATS_MAX_CAPTURE 64
+
+struct interval_report {
+	const char *monitor;
+	int64_t start;
+	uint32_t length;
+	struct capture_counters total;
+	uint32_t n_capture;
+	struct capture_counters per_capture[STATS_MAX_CAPTURE];
+	uint64_t flowtuples;
+	uint64_t sources;
+	uint64_t aggregator_drops; /* packets not (fully) counted: no memory */
+	uint64_t table_bytes;      /* memory held by the aggregators' tables */
+	const char *file;          /* file holding the interval ("" if none) */
+	uint64_t file_bytes;       /* its size when committed, else 0 */
+	int file_committed;
+	double write_seconds;
+	double close_lag_seconds;  /* wall clock at close minus interval end */
+};
+
+#define STATS_VERSION 1
+
+/* The interval message's JSON object (no newline).  Returns its length, or
+ * a negative errno if it does not fit. */
+int stats_format_json(char *buf, size_t len, const struct interval_report *r);
+
+#endif

@@ -1,0 +1,59 @@
+/* capfile.h: libumbra's own reader for capture files.
+ *
+ * Reads classic pcap (microsecond and nanosecond resolution, either byte
+ * order), pcapng (every section and byte order, every interface's link type,
+ * if_tsresol and if_tsoffset; EPB, SPB and the obsolete packet block) and ERF,
+ * each plain or compressed (gzip, bzip2, xz, ... through libwandio).  The
+ * container is recognised from its magic bytes, never from its name; ERF has
+ * no magic and is chosen by the caller (an "erf:" URI or a ".erf" name).
+ *
+ * Why our own reader: libtrace 3.0.22 has no pcapng reader and asserts (aborts
+ * the whole process) on a pcap record whose wire length is >= 65536 and on a
+ * link-type word with reserved bits set.  This reader checks every length
+ * before it trusts it and reports damage as an error naming the file and the
+ * byte offset; every complete record before the damage has been returned.
+ *
+ * Thread use: a capfile belongs to the one thread that opened it.
+ */
+#ifndef UMBRA_CAPFILE_H
+#define UMBRA_CAPFILE_H
+
+#include <stdint.h>
+
+#include "errbuf.h"
+#include "frame.h"
+
+struct capfile;
+
+enum capfile_format {
+	CAPFILE_AUTO = 0, /* detect pcap / pcapng from the magic bytes */
+	CAPFILE_ERF,      /* the caller says it is ERF */
+};
+
+/* Largest caplen accepted; a record claiming more is damage. */
+#define CAPFILE_MAX_CAPLEN (256u * 1024u)
+
+/* Open path ("-" is standard input, uncompressed only).  Returns NULL and a
+ * message in *err ("FILE: not a pcap or pcapng file (magic 0x....)",
+ * "FILE: No such file or directory", ...) on failure. */
+struct capfile *capfile_open(const char *path, enum capfile_format fmt,
+			     struct umbra_err *err);
+
+/* Read the next frame.  Returns 1 with *frame filled (data valid until the
+ * next call), 0 at a clean end of file, or a negative errno-style code with a
+ * message in *err naming the file and byte offset ("FILE: record at offset
+ * 5000 cut short (caplen 74, 30 bytes left)", "FILE: pcap record at offset
+ * 24: caplen 4294967295 larger than 262144").  After an error the capfile is
+ * finished: further calls return the same code. */
+int capfile_next(struct capfile *cf, struct umbra_frame *frame,
+		 struct umbra_err *err);
+
+/* Short name of the container: "pcap", "pcap-ns", "pcapng", "erf". */
+const char *capfile_format_name(const struct capfile *cf);
+
+/* Bytes of (decompressed) input consumed so far. */
+uint64_t capfile_offset(const struct capfile *cf);
+
+void capfile_close(struct capfile *cf);
+
+#endif

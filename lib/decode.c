@@ -1,0 +1,315 @@
+/* decode.c: the per-packet decoder, FLOWTUPLE4.md sections 1 and 2.
+ *
+ * One frame in, one class out, and for IPv4 the 24-byte summary an
+ * aggregator needs.  This is the hottest code in the daemon: it runs once per
+ * packet on the capture thread.  So it allocates nothing, takes no lock,
+ * makes no call, logs nothing, and keeps the common case (Ethernet, maybe a
+ * VLAN tag, IPv4, TCP/UDP/ICMP) on straight-line code.  Every read is checked
+ * against caplen first: the invariant throughout is off <= caplen, and a
+ * field at off of n bytes is read only after caplen - off >= n.
+ *
+ * Decisions the spec leaves to us, made here once:
+ *  - The link layer decides IPv6 (ethertype 0x86DD, PPP 0x0057, AF 24/28/30,
+ *    the IPv6 link): the IPv6 header itself is not inspected.  Where only a
+ *    version nibble can decide (raw IP, after the bottom MPLS label) the
+ *    nibble must be 6.
+ *  - Linux SLL/SLL2 and Cisco HDLC carry an ethertype; it goes through the
+ *    same walk as Ethernet's, so a VLAN tag or MPLS label the kernel left in
+ *    place is followed there too.
+ *  - After the bottom MPLS label there must be at least one byte to read the
+ *    version nibble from; without it, or with a nibble other than 4 or 6,
+ *    the frame is non-IP.
+ *  - Raw IP with caplen 0 has no version nibble, hence no valid one: it is
+ *    malformed, like every other raw-IP frame whose nibble is not 4 or 6.
+ */
+#include <stdint.h>
+
+#include "decode.h"
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#define ETH_HLEN   14
+#define SLL_HLEN   16
+#define SLL2_HLEN  20
+#define VLAN_HLEN  4
+#define MPLS_HLEN  4
+#define PPPOE_HLEN 6
+
+#define ETHERTYPE_IPV4   0x0800
+#define ETHERTYPE_IPV6   0x86DD
+#define ETHERTYPE_8021Q  0x8100
+#define ETHERTYPE_8021AD 0x88A8
+#define ETHERTYPE_QINQ   0x9100
+#define ETHERTYPE_MPLS   0x8847
+#define ETHERTYPE_MPLSM  0x8848
+#define ETHERTYPE_PPPOES 0x8864
+
+#define PPP_IPV4 0x0021
+#define PPP_IPV6 0x0057
+
+#define PROTO_ICMP 1
+#define PROTO_TCP  6
+#define PROTO_UDP  17
+
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint32_t rd32le(const uint8_t *p)
+{
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[1] << 8 | p[0];
+}
+
+/* The IPv4 header at ip, with avail captured bytes from it on. */
+static inline enum umbra_pkt_class
+decode_ipv4(const uint8_t *ip, uint32_t avail, struct ft_pkt *out)
+{
+	if (unlikely(avail < 20))
+		return UMBRA_PKT_MALFORMED;
+
+	uint32_t vihl = ip[0];
+	uint32_t hlen = (vihl & 0x0f) * 4;
+	uint32_t tot = rd16(ip + 2);
+
+	if (unlikely(vihl != 0x45) &&
+	    ((vihl >> 4) != 4 || hlen < 20 || hlen > avail))
+		return UMBRA_PKT_MALFORMED;
+	if (unlikely(tot < hlen))
+		return UMBRA_PKT_MALFORMED;
+
+	struct ft_pkt pk = {
+	    .src_ip = rd32(ip + 12),
+	    .dst_ip = rd32(ip + 16),
+	    .ip_len = (uint16_t)tot,
+	    .ttl = ip[8],
+	    .proto = ip[9],
+	};
+
+	/* Transport fields: offset 0 (MF may be set), and the header wholly
+	 * inside both the capture and the IP total length. */
+	if (likely((rd16(ip + 6) & 0x1fff) == 0)) {
+		const uint8_t *l4 = ip + hlen;
+		uint32_t lim = (tot < avail ? tot : avail) - hlen;
+
+		switch (pk.proto) {
+		case PROTO_TCP: {
+			if (unlikely(lim < 20))
+				break;
+			uint32_t thlen = (uint32_t)(l4[12] >> 4) * 4;
+			if (unlikely(thlen < 20 || thlen > lim))
+				break;
+			uint8_t tf = l4[13];
+			pk.src_port = rd16(l4);
+			pk.dst_port = rd16(l4 + 2);
+			pk.tcp_flags = tf;
+			pk.tcp_rwin = rd16(l4 + 14);
+			pk.tcp_hlen = (uint8_t)thlen;
+			pk.flags = FT_PKT_L4;
+			if ((tf & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+				pk.flags |= FT_PKT_SYN;
+			break;
+		}
+		case PROTO_UDP:
+			if (unlikely(lim < 8))
+				break;
+			pk.src_port = rd16(l4);
+			pk.dst_port = rd16(l4 + 2);
+			pk.flags = FT_PKT_L4;
+			break;
+		case PROTO_ICMP:
+			if (unlikely(lim < 8))
+				break;
+			pk.dst_port = rd16(l4); /* type * 256 + code */
+			pk.flags = FT_PKT_L4;
+			break;
+		default:
+			break;
+		}
+	}
+
+	*out = pk;
+	return UMBRA_PKT_IPV4;
+}
+
+/* An IP header chosen by its version nibble; bad is the class of a nibble
+ * other than 4 or 6 (and of no nibble at all). */
+static inline enum umbra_pkt_class
+decode_by_version(const uint8_t *p, uint32_t caplen, uint32_t off,
+                  enum umbra_pkt_class bad, struct ft_pkt *out)
+{
+	if (unlikely(off >= caplen))
+		return bad;
+	switch (p[off] >> 4) {
+	case 4:
+		return decode_ipv4(p + off, caplen - off, out);
+	case 6:
+		return UMBRA_PKT_IPV6;
+	default:
+		return bad;
+	}
+}
+
+/* A PPP protocol number, already read; the payload starts at off. */
+static inline enum umbra_pkt_class
+decode_ppp_proto(const uint8_t *p, uint32_t caplen, uint32_t off,
+                 uint32_t proto, struct ft_pkt *out)
+{
+	if (proto == PPP_IPV4)
+		return decode_ipv4(p + off, caplen - off, out);
+	if (proto == PPP_IPV6)
+		return UMBRA_PKT_IPV6;
+	return UMBRA_PKT_NONIP;
+}
+
+/* A PPP protocol field at off, one byte when compressed (odd first byte,
+ * RFC 1661 section 6.5) or two. */
+static enum umbra_pkt_class decode_ppp_field(const uint8_t *p, uint32_t caplen,
+                                             uint32_t off, struct ft_pkt *out)
+{
+	if (unlikely(off >= caplen))
+		return UMBRA_PKT_NONIP;
+	if (p[off] & 1)
+		return decode_ppp_proto(p, caplen, off + 1, p[off], out);
+	if (unlikely(caplen - off < 2))
+		return UMBRA_PKT_NONIP;
+	return decode_ppp_proto(p, caplen, off + 2, rd16(p + off), out);
+}
+
+/* An MPLS label stack at off, then IPv4 or IPv6 by the version nibble. */
+static enum umbra_pkt_class decode_mpls(const uint8_t *p, uint32_t caplen,
+                                        uint32_t off, struct ft_pkt *out)
+{
+	for (;;) {
+		if (unlikely(caplen - off < MPLS_HLEN))
+			return UMBRA_PKT_NONIP;
+		uint32_t bos = p[off + 2] & 1;
+		off += MPLS_HLEN;
+		if (bos)
+			break;
+	}
+	return decode_by_version(p, caplen, off, UMBRA_PKT_NONIP, out);
+}
+
+/* The payload of an ethertype at off: IP, or VLAN tags, MPLS labels and
+ * PPPoE in front of it. */
+static inline enum umbra_pkt_class decode_ethertype(const uint8_t *p,
+                                                    uint32_t caplen,
+                                                    uint32_t off, uint32_t type,
+                                                    struct ft_pkt *out)
+{
+	for (;;) {
+		if (likely(type == ETHERTYPE_IPV4))
+			return decode_ipv4(p + off, caplen - off, out);
+		switch (type) {
+		case ETHERTYPE_8021Q:
+		case ETHERTYPE_8021AD:
+		case ETHERTYPE_QINQ:
+			if (unlikely(caplen - off < VLAN_HLEN))
+				return UMBRA_PKT_NONIP;
+			type = rd16(p + off + 2);
+			off += VLAN_HLEN;
+			continue;
+		case ETHERTYPE_IPV6:
+			return UMBRA_PKT_IPV6;
+		case ETHERTYPE_MPLS:
+		case ETHERTYPE_MPLSM:
+			return decode_mpls(p, caplen, off, out);
+		case ETHERTYPE_PPPOES:
+			if (unlikely(caplen - off < PPPOE_HLEN + 2))
+				return UMBRA_PKT_NONIP;
+			return decode_ppp_proto(p, caplen, off + PPPOE_HLEN + 2,
+			                        rd16(p + off + PPPOE_HLEN),
+			                        out);
+		default:
+			/* 802.3 lengths (< 0x0600) and every other type */
+			return UMBRA_PKT_NONIP;
+		}
+	}
+}
+
+/* A 4-byte BSD address family (DLT_NULL, DLT_LOOP). */
+static enum umbra_pkt_class decode_af(const uint8_t *p, uint32_t caplen,
+                                      uint32_t af, struct ft_pkt *out)
+{
+	switch (af) {
+	case 2:
+		return decode_ipv4(p + 4, caplen - 4, out);
+	case 24:
+	case 28:
+	case 30:
+		return UMBRA_PKT_IPV6;
+	default:
+		return UMBRA_PKT_NONIP;
+	}
+}
+
+enum umbra_pkt_class umbra_decode(const struct umbra_frame *frame,
+                                  struct ft_pkt *out)
+{
+	const uint8_t *p = frame->data;
+	uint32_t caplen = frame->caplen;
+
+	switch (frame->link) {
+	case UMBRA_LINK_ETHERNET:
+		if (unlikely(caplen < ETH_HLEN))
+			return UMBRA_PKT_NONIP;
+		return decode_ethertype(p, caplen, ETH_HLEN, rd16(p + 12), out);
+	case UMBRA_LINK_RAW:
+		return decode_by_version(p, caplen, 0, UMBRA_PKT_MALFORMED,
+		                         out);
+	case UMBRA_LINK_IPV4:
+		return decode_ipv4(p, caplen, out);
+	case UMBRA_LINK_IPV6:
+		return UMBRA_PKT_IPV6;
+	case UMBRA_LINK_SLL:
+		if (unlikely(caplen < SLL_HLEN))
+			return UMBRA_PKT_NONIP;
+		return decode_ethertype(p, caplen, SLL_HLEN, rd16(p + 14), out);
+	case UMBRA_LINK_SLL2:
+		if (unlikely(caplen < SLL2_HLEN))
+			return UMBRA_PKT_NONIP;
+		return decode_ethertype(p, caplen, SLL2_HLEN, rd16(p), out);
+	case UMBRA_LINK_NULL: {
+		if (unlikely(caplen < 4))
+			return UMBRA_PKT_NONIP;
+		/* The writer's byte order: a family is small, so a value
+		 * with its high half set was written the other way round. */
+		uint32_t af = rd32le(p);
+		if (af > 0xffff)
+			af = rd32(p);
+		return decode_af(p, caplen, af, out);
+	}
+	case UMBRA_LINK_LOOP:
+		if (unlikely(caplen < 4))
+			return UMBRA_PKT_NONIP;
+		return decode_af(p, caplen, rd32(p), out);
+	case UMBRA_LINK_PPP: {
+		uint32_t off = 0;
+		if (caplen >= 2 && p[0] == 0xff && p[1] == 0x03)
+			off = 2;
+		return decode_ppp_field(p, caplen, off, out);
+	}
+	case UMBRA_LINK_PPP_HDLC:
+		/* PPP in HDLC framing (ff 03), else Cisco HDLC: address,
+		 * control, ethertype. */
+		if (caplen >= 2 && p[0] == 0xff && p[1] == 0x03)
+			return decode_ppp_field(p, caplen, 2, out);
+		if (unlikely(caplen < 4))
+			return UMBRA_PKT_NONIP;
+		return decode_ethertype(p, caplen, 4, rd16(p + 2), out);
+	default:
+		return UMBRA_PKT_NONIP;
+	}
+}

@@ -1,0 +1,255 @@
+/* ftable.c: the flowtuple table's storage and its per-packet path (see
+ * ftable.h).  ftable_emit.c turns it into records at the interval end. */
+#include "ftable.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline uint32_t key_hash(uint32_t src, uint32_t net, uint32_t lo)
+{
+	uint64_t h = ((uint64_t)src << 32 | net) * 0x9E3779B97F4A7C15ull;
+	h ^= (uint64_t)lo * 0xC2B2AE3D27D4EB4Full;
+	h ^= h >> 29;
+	h *= 0xBF58476D1CE4E5B9ull;
+	h ^= h >> 32;
+	return (uint32_t)h | 1u; /* never 0: a slot's high half is never 0 */
+}
+
+int ftable_init(struct ftable *t, uint32_t prefix_len, uint32_t initial)
+{
+	uint32_t slots = 1024;
+
+	memset(t, 0, sizeof *t);
+	if (prefix_len > 32)
+		return -EINVAL;
+	t->net_mask = prefix_len ? ~0u << (32 - prefix_len) : 0;
+	if (initial < 512)
+		initial = 512;
+	while (slots < initial * 2)
+		slots *= 2;
+	t->e = malloc((size_t)initial * sizeof *t->e);
+	t->slots = calloc(slots, sizeof *t->slots);
+	if (!t->e || !t->slots) {
+		ftable_destroy(t);
+		return -ENOMEM;
+	}
+	t->ecap = initial;
+	t->smask = slots - 1;
+	vset_arena_init(&t->arena);
+	return 0;
+}
+
+void ftable_destroy(struct ftable *t)
+{
+	free(t->e);
+	free(t->slots);
+	free(t->sortbuf);
+	vset_arena_destroy(&t->arena);
+	memset(t, 0, sizeof *t);
+}
+
+void ftable_reset(struct ftable *t)
+{
+	memset(t->slots, 0, ((size_t)t->smask + 1) * sizeof *t->slots);
+	t->n = 0;
+	t->packets = 0;
+	t->oom_drops = 0;
+	t->oom_values = 0;
+	vset_arena_reset(&t->arena);
+}
+
+uint64_t ftable_memory(const struct ftable *t)
+{
+	return (uint64_t)t->ecap * sizeof *t->e +
+	       ((uint64_t)t->smask + 1) * sizeof *t->slots +
+	       t->arena.reserved_bytes +
+	       (uint64_t)t->sortcap * 16u;
+}
+
+/* Double the slot index (keeps load <= 1/2). */
+static __attribute__((noinline)) int grow_slots(struct ftable *t)
+{
+	uint32_t nslots = (t->smask + 1) * 2;
+	uint64_t *s;
+
+	if (nslots == 0)
+		return -ENOMEM;
+	s = calloc(nslots, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	for (uint32_t i = 0; i <= t->smask; i++) {
+		uint64_t v = t->slots[i];
+		if (!v)
+			continue;
+		uint32_t j = (uint32_t)(v >> 32) & (nslots - 1);
+		while (s[j])
+			j = (j + 1) & (nslots - 1);
+		s[j] = v;
+	}
+	free(t->slots);
+	t->slots = s;
+	t->smask = nslots - 1;
+	return 0;
+}
+
+static __attribute__((noinline)) int grow_entries(struct ftable *t)
+{
+	uint64_t cap = (uint64_t)t->ecap * 2;
+	void *e;
+
+	if (cap > UINT32_MAX - 1)
+		return -ENOMEM;
+	e = realloc(t->e, cap * sizeof *t->e);
+	if (!e)
+		return -ENOMEM;
+	t->e = e;
+	t->ecap = (uint32_t)cap;
+	return 0;
+}
+
+static inline uint64_t hot_v1(const struct ft_pkt *p)
+{
+	return (uint64_t)p->dst_ip | (uint64_t)p->ip_len << 32 |
+	       (uint64_t)p->ttl << 48 | (uint64_t)p->tcp_flags << 56;
+}
+
+static inline uint32_t hot_v2(const struct ft_pkt *p)
+{
+	return (uint32_t)p->src_port | (uint32_t)(p->flags & FT_PKT_L4) << 16;
+}
+
+static inline int has_sport(uint8_t proto, uint32_t v2)
+{
+	return (v2 >> 16) && (proto == 6 || proto == 17);
+}
+
+static inline int has_flags(uint8_t proto, uint32_t v2)
+{
+	return (v2 >> 16) && proto == 6;
+}
+
+static inline uint32_t cnt32(uint64_t n)
+{
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/* First difference from the hot values: move the state to value sets. */
+static __attribute__((noinline)) int spill(struct ftable *t,
+					   struct ft_entry *e)
+{
+	/* carved from the arena: ftable_reset() frees it with the sets */
+	struct ft_cold *c = vset_arena_alloc(&t->arena, sizeof *c);
+
+	if (!c)
+		return -ENOMEM;
+	uint32_t n = cnt32(e->pkt_cnt);
+	vset_init_one(&c->dst_ips, (uint32_t)e->hv1, n);
+	vset_init_one(&c->sizes, (uint32_t)(e->hv1 >> 32) & 0xffff, n);
+	vset_init_one(&c->ttls, (uint32_t)(e->hv1 >> 48) & 0xff, n);
+	if (has_sport(e->proto, e->hv2))
+		vset_init_one(&c->src_ports, e->hv2 & 0xffff, n);
+	else
+		vset_init_empty(&c->src_ports);
+	if (has_flags(e->proto, e->hv2))
+		vset_init_one(&c->tcp_flags, (uint32_t)(e->hv1 >> 56), n);
+	else
+		vset_init_empty(&c->tcp_flags);
+	e->cold = c;
+	return 0;
+}
+
+/* Returns 0, or < 0 when a set could not grow (the packet is counted but
+ * some of its values are not). */
+static inline int cold_add(struct ftable *t, struct ft_cold *c,
+			   const struct ft_pkt *p)
+{
+	int rc = vset_add(&t->arena, &c->dst_ips, p->dst_ip);
+	rc |= vset_add(&t->arena, &c->sizes, p->ip_len);
+	rc |= vset_add(&t->arena, &c->ttls, p->ttl);
+	if (p->flags & FT_PKT_L4) {
+		if (p->proto == 6 || p->proto == 17)
+			rc |= vset_add(&t->arena, &c->src_ports, p->src_port);
+		if (p->proto == 6)
+			rc |= vset_add(&t->arena, &c->tcp_flags, p->tcp_flags);
+	}
+	return rc;
+}
+
+void ftable_add(struct ftable *t, const struct ft_pkt *p)
+{
+	uint32_t net = p->dst_ip & t->net_mask;
+	uint32_t lo = (uint32_t)p->proto << 16 | p->dst_port;
+	uint32_t h = key_hash(p->src_ip, net, lo);
+	uint32_t i = h & t->smask;
+	struct ft_entry *e;
+
+	for (;;) {
+		uint64_t s = t->slots[i];
+		if (!s)
+			break;
+		if ((uint32_t)(s >> 32) == h) {
+			e = &t->e[(uint32_t)s - 1];
+			if (e->src_ip == p->src_ip && e->dst_net == net &&
+			    e->dst_port == p->dst_port && e->proto == p->proto)
+				goto found;
+		}
+		i = (i + 1) & t->smask;
+	}
+
+	/* a new flowtuple */
+	if (__builtin_expect(t->n == t->ecap, 0) && grow_entries(t) < 0) {
+		t->oom_drops++;
+		return;
+	}
+	if (__builtin_expect((uint64_t)(t->n + 1) * 2 > (uint64_t)t->smask + 1,
+			     0)) {
+		if (grow_slots(t) < 0) {
+			t->oom_drops++;
+			return;
+		}
+		i = h & t->smask;
+		while (t->slots[i])
+			i = (i + 1) & t->smask;
+	}
+	e = &t->e[t->n];
+	t->slots[i] = (uint64_t)h << 32 | (t->n + 1);
+	t->n++;
+	e->src_ip = p->src_ip;
+	e->dst_net = net;
+	e->dst_port = p->dst_port;
+	e->proto = p->proto;
+	e->state = 0;
+	e->hv1 = hot_v1(p);
+	e->hv2 = hot_v2(p);
+	e->pkt_cnt = 1;
+	e->cold = NULL;
+	e->syn_rwin = 0;
+	e->syn_len = 0;
+	t->packets++;
+	goto syn;
+
+found:
+	if (__builtin_expect(!e->cold, 1)) {
+		if (e->hv1 == hot_v1(p) && e->hv2 == hot_v2(p)) {
+			e->pkt_cnt++;
+			t->packets++;
+			goto syn;
+		}
+		if (spill(t, e) < 0) {
+			t->oom_drops++;
+			return;
+		}
+	}
+	e->pkt_cnt++;
+	t->packets++;
+	if (__builtin_expect(cold_add(t, e->cold, p) < 0, 0))
+		t->oom_values++;
+syn:
+	if (__builtin_expect((p->flags & FT_PKT_SYN) && !(e->state & FTE_SYN),
+			     0)) {
+		e->state |= FTE_SYN;
+		e->syn_len = p->tcp_hlen;
+		e->syn_rwin = p->tcp_rwin;
+	}
+}
