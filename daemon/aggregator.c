@@ -29,28 +29,39 @@ struct agg_state {
 	uint32_t n_parked;
 };
 
-/* Drain ring c up to its next marker.  Returns packets consumed. */
+/* Drain ring c up to its next marker, in bursts of contiguous slots.
+ * Returns slots consumed. */
 static uint64_t drain(struct agg_state *s, uint32_t c)
 {
 	struct spsc_ring *r = pipeline_ring(s->pl, c, s->id);
-	uint64_t avail = spsc_peek(r), i;
+	uint64_t avail = spsc_peek(r), done = 0;
 
-	for (i = 0; i < avail; i++) {
-		const struct ft_pkt *p = spsc_slot(r, i);
-		if (__builtin_expect(p->flags & FT_PKT_CTRL, 0)) {
-			ctrl_read(p, &s->mark_start, &s->mark_next);
+	while (done < avail) {
+		const struct ft_pkt *first = spsc_slot(r, done);
+		/* contiguous up to the ring's end, at most a few bursts */
+		uint64_t room = r->mask + 1 - ((r->c_tail + done) & r->mask);
+		uint64_t n = avail - done;
+		if (n > room)
+			n = room;
+		if (n > 4 * FTABLE_BURST)
+			n = 4 * FTABLE_BURST;
+		uint64_t k = 0;
+		while (k < n && !(first[k].flags & FT_PKT_CTRL))
+			k++;
+		if (k)
+			ftable_add_burst(s->table, first, (uint32_t)k);
+		done += k;
+		if (k < n) { /* a close marker */
+			ctrl_read(&first[k], &s->mark_start, &s->mark_next);
 			s->parked[c] = 1;
 			s->n_parked++;
-			spsc_release(r, i + 1);
-			return i + 1;
+			done++;
+			break;
 		}
-		if (i + 8 < avail)
-			__builtin_prefetch(spsc_slot(r, i + 8));
-		ftable_add(s->table, p);
 	}
-	if (avail)
-		spsc_release(r, avail);
-	return avail;
+	if (done)
+		spsc_release(r, done);
+	return done;
 }
 
 /* Every capture thread has closed mark_start: emit and hand over. */

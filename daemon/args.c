@@ -42,37 +42,64 @@ static const struct {
 
 #define N_FLAG_KEYS (sizeof flag_keys / sizeof flag_keys[0])
 
+/* Print text wrapped at 78 columns, every line indented by indent. */
+static void print_wrapped(FILE *out, const char *text, int indent)
+{
+	int col = indent;
+	const char *p = text;
+
+	while (*p) {
+		const char *w = p;
+		while (*w && *w != ' ')
+			w++;
+		int len = (int)(w - p);
+		if (col > indent && col + 1 + len > 78) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', out);
+			col++;
+		}
+		fprintf(out, "%.*s", len, p);
+		col += len;
+		p = *w ? w + 1 : w;
+	}
+	fputc('\n', out);
+}
+
 void args_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: umbrad [-c FILE] [-r URI]... [options]\n"
 		"Aggregate darknet packets into flowtuple v4 Avro files.\n\n"
-		"  -c, --config FILE       YAML configuration (default: the "
-		"embedded defaults)\n");
+		"  -c, --config FILE\n"
+		"        YAML configuration (default: the embedded defaults, "
+		"as --print-config\n        shows them)\n");
 	for (size_t i = 0; i < N_FLAG_KEYS; i++) {
-		const struct umbra_cfg_key *k = umbra_config_key(flag_keys[i].key);
-		char lhs[64];
-		snprintf(lhs, sizeof lhs, "%s %s", flag_keys[i].flag,
-			 flag_keys[i].arg);
-		fprintf(out, "  %-22s  %s", lhs, k ? k->help : "");
-		if (k && k->def && *k->def)
-			fprintf(out, " [%s: %s]", k->name, k->def);
-		else if (k)
-			fprintf(out, " [%s]", k->name);
-		fputc('\n', out);
+		const struct umbra_cfg_key *k =
+			umbra_config_key(flag_keys[i].key);
+		char text[1024];
+		if (!k)
+			continue;
+		fprintf(out, "  %s %s\n        ", flag_keys[i].flag,
+			flag_keys[i].arg);
+		snprintf(text, sizeof text, "%s [key %s, default %s]", k->help,
+			 k->name, k->def && *k->def ? k->def : "none");
+		print_wrapped(out, text, 8);
 	}
 	fprintf(out,
-		"      --print-config      print the effective configuration "
-		"as YAML and exit\n"
-		"  -h, --help              this help\n"
-		"  -V, --version           the version\n\n"
+		"      --print-config\n"
+		"        print the effective configuration as YAML and exit\n"
+		"  -h, --help\n        this help\n"
+		"  -V, --version\n        the version\n\n"
 		"-r may be repeated: the inputs are read in order as one "
 		"stream, and replace\nthe configuration file's inputs. Files "
 		"(pcap, pcapng, ERF; plain, gzip, bzip2,\nxz) are recognised by "
 		"their magic bytes; erf:FILE or a name with .erf reads\nERF; "
 		"any other libtrace URI (pcapint:eth0, ...) goes through "
 		"libtrace.\nEvery configuration key is described in "
-		"umbra.yaml(5) and conf/umbra.yaml.\n");
+		"umbra.yaml(5) and conf/umbra.yaml.\nExit status: 0 done, 1 an "
+		"input or output failed (see the log), 2 usage.\n");
 }
 
 static const char *key_for(int opt, const char **flag)

@@ -21,6 +21,9 @@
  * streams; for those two we check the end marker at the file's tail when we
  * open it and report a missing one when the data runs out.
  */
+#if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* pread, O_CLOEXEC */
+#endif
 #include "capfile.h"
 
 #include <errno.h>

@@ -34,17 +34,25 @@ enum capfile_format {
 #define CAPFILE_MAX_CAPLEN (256u * 1024u)
 
 /* Open path ("-" is standard input, uncompressed only).  Returns NULL and a
- * message in *err ("FILE: not a pcap or pcapng file (magic 0x....)",
- * "FILE: No such file or directory", ...) on failure. */
+ * message in *err ("FILE: not a pcap or pcapng file (first bytes 12 34 56
+ * 78)", "FILE: empty file", "FILE: No such file or directory", ...) on
+ * failure. */
 struct capfile *capfile_open(const char *path, enum capfile_format fmt,
 			     struct umbra_err *err);
 
 /* Read the next frame.  Returns 1 with *frame filled (data valid until the
  * next call), 0 at a clean end of file, or a negative errno-style code with a
- * message in *err naming the file and byte offset ("FILE: record at offset
- * 5000 cut short (caplen 74, 30 bytes left)", "FILE: pcap record at offset
- * 24: caplen 4294967295 larger than 262144").  After an error the capfile is
- * finished: further calls return the same code. */
+ * message in *err naming the file and byte offset:
+ *   -ENODATA  the input ends inside a record ("FILE: record at offset 4416
+ *             cut short (needs 1490 bytes, 584 left)"), or a bzip2/xz file
+ *             lacks its end marker: a truncated capture, worth a warning;
+ *   -EBADMSG  a damaged record or block ("FILE: pcap record at offset 24:
+ *             caplen 4294967295 larger than 262144");
+ *   -EIO      libwandio failed to decompress (a gzip file cut short, or
+ *             corrupt), or another negative errno from read(2).
+ * Every complete record before the damage has been returned.  After an
+ * error or the end the capfile is finished: further calls return the same
+ * code and message. */
 int capfile_next(struct capfile *cf, struct umbra_frame *frame,
 		 struct umbra_err *err);
 

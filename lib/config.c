@@ -32,6 +32,7 @@
 
 #include "avro_writer.h"
 #include "log.h"
+#include "outpath.h"
 
 #define MONITOR_MAX  64
 #define FILE_MAX     (1u << 20) /* bytes of YAML load_file accepts */
@@ -41,170 +42,167 @@
 #define COMMENT_COLS 79
 
 static const char *const codec_names[] = {
-	[AVRO_CODEC_NULL] = "null",
-	[AVRO_CODEC_DEFLATE] = "deflate",
-	[AVRO_CODEC_SNAPPY] = "snappy",
-	[AVRO_CODEC_SNAPPY + 1] = NULL,
+    [AVRO_CODEC_NULL] = "null",
+    [AVRO_CODEC_DEFLATE] = "deflate",
+    [AVRO_CODEC_SNAPPY] = "snappy",
+    [AVRO_CODEC_SNAPPY + 1] = NULL,
 };
 
 static const char *const level_names[] = {
-	[UMBRA_LOG_ERROR] = "error",
-	[UMBRA_LOG_WARN] = "warn",
-	[UMBRA_LOG_INFO] = "info",
-	[UMBRA_LOG_DEBUG] = "debug",
-	[UMBRA_LOG_DEBUG + 1] = NULL,
+    [UMBRA_LOG_ERROR] = "error",  [UMBRA_LOG_WARN] = "warn",
+    [UMBRA_LOG_INFO] = "info",    [UMBRA_LOG_DEBUG] = "debug",
+    [UMBRA_LOG_DEBUG + 1] = NULL,
 };
 
 #define OFF(field) offsetof(struct umbra_config, field)
 
 static const struct umbra_cfg_key keys[] = {
-	{
-		.name = "monitor",
-		.type = UMBRA_CFG_STRING,
-		.offset = OFF(monitor),
-		.def = "umbra",
-		.flag = "--monitor",
-		.help = "Name of this telescope, in output file names and stats: "
-			"[A-Za-z0-9][A-Za-z0-9._-]*, at most 64 characters.",
-	},
-	{
-		.name = "inputs",
-		.type = UMBRA_CFG_STRLIST,
-		.offset = OFF(inputs),
-		.def = "",
-		.flag = "--input",
-		.help = "Captures to read, in order: libtrace URIs or file "
-			"paths (pcapfile:x.pcap, x.pcap.gz, erf:x.erf, "
-			"pcapint:eth0, ...).",
-	},
-	{
-		.name = "output_dir",
-		.type = UMBRA_CFG_STRING,
-		.offset = OFF(output_dir),
-		.def = "/var/lib/umbra",
-		.flag = "--output-dir",
-		.help = "Directory the output files are written under.",
-	},
-	{
-		.name = "output_template",
-		.type = UMBRA_CFG_STRING,
-		.offset = OFF(output_template),
-		.def = "",
-		.help = "Output file path under output_dir: strftime fields "
-			"(UTC), %N = monitor, %s = interval (or rotation) "
-			"start; relative, without \"..\", with %s. \"\" = "
-			"datasource=%N/year=%Y/month=%m/day=%d/hour=%H/"
-			"%N_%s.ft4.avro",
-	},
-	{
-		.name = "threads",
-		.type = UMBRA_CFG_UINT,
-		.offset = OFF(threads),
-		.def = "0",
-		.min = 0,
-		.max = 256,
-		.flag = "--threads",
-		.help = "Aggregator threads; 0 = one per core less one, at "
-			"least 1.",
-	},
-	{
-		.name = "interval",
-		.type = UMBRA_CFG_UINT,
-		.offset = OFF(interval),
-		.def = "300",
-		.min = 1,
-		.max = 86400,
-		.flag = "--interval",
-		.help = "Seconds per interval; intervals start at multiples of "
-			"it (Unix time).",
-	},
-	{
-		.name = "rotate_intervals",
-		.type = UMBRA_CFG_UINT,
-		.offset = OFF(rotate_intervals),
-		.def = "1",
-		.min = 1,
-		.max = 8760,
-		.help = "Intervals per output file; files start at multiples "
-			"of interval x rotate_intervals.",
-	},
-	{
-		.name = "dst_prefix_len",
-		.type = UMBRA_CFG_UINT,
-		.offset = OFF(dst_prefix_len),
-		.def = "16",
-		.min = 0,
-		.max = 32,
-		.help = "Destination prefix length of the flowtuple key "
-			"(dst_net); 16 is what analysts expect.",
-	},
-	{
-		.name = "max_time_jump",
-		.type = UMBRA_CFG_UINT,
-		.offset = OFF(max_time_jump),
-		.def = "86400",
-		.min = 0,
-		.max = 31536000,
-		.help = "Seconds: a timestamp whose interval starts further "
-			"than this past the open interval is treated as "
-			"corrupt (bad_time); 0 = no limit, else at least "
-			"interval.",
-	},
-	{
-		.name = "codec",
-		.type = UMBRA_CFG_ENUM,
-		.offset = OFF(codec),
-		.def = "deflate",
-		.names = codec_names,
-		.help = "Compression of the Avro blocks.",
-	},
-	{
-		.name = "deflate_level",
-		.type = UMBRA_CFG_UINT,
-		.offset = OFF(deflate_level),
-		.def = "6",
-		.min = 1,
-		.max = 12,
-		.help = "Deflate level: 1 fastest .. 12 smallest.",
-	},
-	{
-		.name = "block_size",
-		.type = UMBRA_CFG_UINT,
-		.offset = OFF(block_size),
-		.def = "65536",
-		.min = 4096,
-		.max = 16777216,
-		.help = "Uncompressed bytes per Avro block.",
-	},
-	{
-		.name = "queue_size",
-		.type = UMBRA_CFG_UINT,
-		.offset = OFF(queue_size),
-		.def = "65536",
-		.min = 1024,
-		.max = 16777216,
-		.help = "Slots per capture-to-aggregator queue; a power of "
-			"two.",
-	},
-	{
-		.name = "stats_endpoint",
-		.type = UMBRA_CFG_STRING,
-		.offset = OFF(stats_endpoint),
-		.def = "ipc:///tmp/umbra-stats.sock",
-		.help = "ZeroMQ PUB endpoint for the interval stats: "
-			"tcp://ADDRESS:PORT, ipc://PATH or inproc://NAME; "
-			"\"\" = off. Binding every interface (tcp://*, "
-			"tcp://0.0.0.0) is refused.",
-	},
-	{
-		.name = "log_level",
-		.type = UMBRA_CFG_ENUM,
-		.offset = OFF(log_level),
-		.def = "info",
-		.names = level_names,
-		.flag = "--log-level",
-		.help = "Least severe messages logged.",
-	},
+    {
+        .name = "monitor",
+        .type = UMBRA_CFG_STRING,
+        .offset = OFF(monitor),
+        .def = "umbra",
+        .flag = "--monitor",
+        .help = "Name of this telescope, in output file names and stats: "
+                "[A-Za-z0-9][A-Za-z0-9._-]*, at most 64 characters.",
+    },
+    {
+        .name = "inputs",
+        .type = UMBRA_CFG_STRLIST,
+        .offset = OFF(inputs),
+        .def = "",
+        .flag = "--input",
+        .help = "Captures to read, in order: libtrace URIs or file "
+                "paths (pcapfile:x.pcap, x.pcap.gz, erf:x.erf, "
+                "pcapint:eth0, ...).",
+    },
+    {
+        .name = "output_dir",
+        .type = UMBRA_CFG_STRING,
+        .offset = OFF(output_dir),
+        .def = "/var/lib/umbra",
+        .flag = "--output-dir",
+        .help = "Directory the output files are written under.",
+    },
+    {
+        .name = "output_template",
+        .type = UMBRA_CFG_STRING,
+        .offset = OFF(output_template),
+        .def = "",
+        .help = "Output file path under output_dir: strftime fields "
+                "(UTC), %N = monitor, %s = interval (or rotation) "
+                "start; relative, without \"..\", with %s. \"\" "
+                "= " OUTPATH_DEFAULT_TEMPLATE,
+    },
+    {
+        .name = "threads",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(threads),
+        .def = "0",
+        .min = 0,
+        .max = 256,
+        .flag = "--threads",
+        .help = "Aggregator threads; 0 = one per core less one, at "
+                "least 1.",
+    },
+    {
+        .name = "interval",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(interval),
+        .def = "300",
+        .min = 1,
+        .max = 86400,
+        .flag = "--interval",
+        .help = "Seconds per interval; intervals start at multiples of "
+                "it (Unix time).",
+    },
+    {
+        .name = "rotate_intervals",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(rotate_intervals),
+        .def = "1",
+        .min = 1,
+        .max = 8760,
+        .help = "Intervals per output file; files start at multiples "
+                "of interval x rotate_intervals.",
+    },
+    {
+        .name = "dst_prefix_len",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(dst_prefix_len),
+        .def = "16",
+        .min = 0,
+        .max = 32,
+        .help = "Destination prefix length of the flowtuple key "
+                "(dst_net); 16 is what analysts expect.",
+    },
+    {
+        .name = "max_time_jump",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(max_time_jump),
+        .def = "86400",
+        .min = 0,
+        .max = 31536000,
+        .help = "Seconds: a timestamp whose interval starts further "
+                "than this past the open interval is treated as "
+                "corrupt (bad_time); 0 = no limit, else at least "
+                "interval.",
+    },
+    {
+        .name = "codec",
+        .type = UMBRA_CFG_ENUM,
+        .offset = OFF(codec),
+        .def = "deflate",
+        .names = codec_names,
+        .help = "Compression of the Avro blocks.",
+    },
+    {
+        .name = "deflate_level",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(deflate_level),
+        .def = "6",
+        .min = 1,
+        .max = 12,
+        .help = "Deflate level: 1 fastest .. 12 smallest.",
+    },
+    {
+        .name = "block_size",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(block_size),
+        .def = "65536",
+        .min = 4096,
+        .max = 16777216,
+        .help = "Uncompressed bytes per Avro block.",
+    },
+    {
+        .name = "queue_size",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(queue_size),
+        .def = "65536",
+        .min = 1024,
+        .max = 16777216,
+        .help = "Slots per capture-to-aggregator queue; a power of "
+                "two.",
+    },
+    {
+        .name = "stats_endpoint",
+        .type = UMBRA_CFG_STRING,
+        .offset = OFF(stats_endpoint),
+        .def = "ipc:///tmp/umbra-stats.sock",
+        .help = "ZeroMQ PUB endpoint for the interval stats: "
+                "tcp://ADDRESS:PORT, ipc://PATH or inproc://NAME; "
+                "\"\" = off. Binding every interface (tcp://*, "
+                "tcp://0.0.0.0) is refused.",
+    },
+    {
+        .name = "log_level",
+        .type = UMBRA_CFG_ENUM,
+        .offset = OFF(log_level),
+        .def = "info",
+        .names = level_names,
+        .flag = "--log-level",
+        .help = "Least severe messages logged.",
+    },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -246,7 +244,7 @@ const struct umbra_cfg_key *umbra_config_key(const char *name)
 /* ---- messages ---------------------------------------------------------- */
 
 static int say(char *why, size_t n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int say(char *why, size_t n, const char *fmt, ...)
 {
@@ -296,7 +294,7 @@ static const char *describe(const struct umbra_cfg_key *k, char *buf, size_t n)
 		off = (size_t)snprintf(buf, n, "one of");
 		for (size_t i = 0; k->names[i] && off < n; i++)
 			off += (size_t)snprintf(buf + off, n - off, "%s %s",
-						i ? "," : "", k->names[i]);
+			                        i ? "," : "", k->names[i]);
 		return buf;
 	case UMBRA_CFG_BOOL:
 		return "true, false, yes, no, on or off";
@@ -386,7 +384,8 @@ int umbra_monitor_name_ok(const char *name)
 	for (i = 0; name && name[i]; i++) {
 		char ch = name[i];
 		bool alnum = (ch >= 'A' && ch <= 'Z') ||
-			     (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+		             (ch >= 'a' && ch <= 'z') ||
+		             (ch >= '0' && ch <= '9');
 		if (!alnum && (i == 0 || !strchr("._-", ch)))
 			return 0;
 	}
@@ -438,9 +437,9 @@ static int check_endpoint(const char *s, char *why, size_t n)
 			rest = s + strlen(schemes[i]);
 	if (!rest || !*rest)
 		return say(why, n,
-			   "expected tcp://ADDRESS:PORT, ipc://PATH, "
-			   "inproc://NAME or \"\" (off), got '%s'",
-			   echo(e, s, strlen(s)));
+		           "expected tcp://ADDRESS:PORT, ipc://PATH, "
+		           "inproc://NAME or \"\" (off), got '%s'",
+		           echo(e, s, strlen(s)));
 	if (strncmp(s, "tcp://", 6) != 0)
 		return 0;
 	if (rest[0] == '[') { /* [IPv6]:PORT */
@@ -452,16 +451,52 @@ static int check_endpoint(const char *s, char *why, size_t n)
 	}
 	if (host_is_any(rest, hlen))
 		return say(why, n,
-			   "expected an explicit address such as "
-			   "tcp://127.0.0.1:PORT, got '%s': binding every "
-			   "interface is not allowed by default",
-			   echo(e, s, strlen(s)));
+		           "expected an explicit address such as "
+		           "tcp://127.0.0.1:PORT, got '%s': binding every "
+		           "interface is not allowed by default",
+		           echo(e, s, strlen(s)));
 	return 0;
 }
 
-/* Fields the writer expands: strftime's that make safe file names (no '/',
- * ':' or space), %N (monitor) and %s (interval or rotation start). */
-static const char template_fields[] = "YmdHMSjyCGgVuwUWaAbBhpzZF%Ns";
+/* Is %ch a field the writer knows?  outpath_format() is the one truth, so
+ * a template that loads is one the writer can expand. */
+static bool template_field_ok(char ch)
+{
+	char tmpl[3] = {'%', ch, '\0'}, buf[128];
+
+	return ch && outpath_format(buf, sizeof buf, ".", tmpl, "m", 0) == 0;
+}
+
+static int unknown_field(char ch, const char *et, char *why, size_t n)
+{
+	static const char probe[] = "%ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                            "abcdefghijklmnopqrstuvwxyz";
+	char known[3 * sizeof probe + 1];
+	size_t off = 0;
+
+	for (const char *p = probe; *p; p++)
+		if (template_field_ok(*p))
+			off += (size_t)snprintf(known + off, sizeof known - off,
+			                        " %%%c", *p);
+	known[off] = '\0';
+	return say(why, n, "unknown field '%%%c' in '%s' (allowed:%s)", ch, et,
+	           known);
+}
+
+/* Can the writer expand t for the longest monitor name? */
+static int check_template_length(const char *t, char *why, size_t n)
+{
+	char monitor[MONITOR_MAX + 1], path[4096];
+
+	memset(monitor, 'm', MONITOR_MAX);
+	monitor[MONITOR_MAX] = '\0';
+	if (outpath_format(path, sizeof path, ".", t, monitor, 9999999999) == 0)
+		return 0;
+	return say(why, n,
+	           "expected a template of which the writer can make a path "
+	           "(with a %d-character monitor), got %zu bytes",
+	           MONITOR_MAX, strlen(t));
+}
 
 static int check_template(const char *t, char *why, size_t n)
 {
@@ -473,55 +508,50 @@ static int check_template(const char *t, char *why, size_t n)
 		return 0;
 	if (t[0] == '/')
 		return say(why, n,
-			   "expected a path relative to output_dir, got '%s'",
-			   et);
+		           "expected a path relative to output_dir, got '%s'",
+		           et);
 	if (strstr(t, ".."))
 		return say(why, n, "expected a path without '..', got '%s'",
-			   et);
+		           et);
 	if (t[strlen(t) - 1] == '/')
 		return say(why, n,
-			   "expected a file name after the last '/', got '%s'",
-			   et);
+		           "expected a file name after the last '/', got '%s'",
+		           et);
 	for (const char *p = t; *p; p++) {
 		if (*p != '%')
 			continue;
 		if (!*++p)
 			return say(why, n,
-				   "expected a field after the last '%%' "
-				   "(write %%%% for a '%%'), got '%s'",
-				   et);
-		if (!strchr(template_fields, *p))
-			return say(why, n,
-				   "unknown field '%%%c' in '%s' (allowed: "
-				   "%%N %%s %%%% and strftime's %%Y %%m %%d "
-				   "%%H %%M %%S %%j %%y %%C %%G %%g %%V %%u "
-				   "%%w %%U %%W %%a %%A %%b %%B %%h %%p %%z "
-				   "%%Z %%F)",
-				   *p, et);
+			           "expected a field after the last '%%' "
+			           "(write %%%% for a '%%'), got '%s'",
+			           et);
+		if (!template_field_ok(*p))
+			return unknown_field(*p, et, why, n);
 		has_s |= *p == 's';
 	}
 	if (!has_s)
 		return say(why, n,
-			   "expected a template with %%s (the interval start): "
-			   "without it two intervals would write the same "
-			   "file, got '%s'",
-			   et);
-	return 0;
+		           "expected a template with %%s (the interval start): "
+		           "without it two intervals would write the same "
+		           "file, got '%s'",
+		           et);
+	return check_template_length(t, why, n);
 }
 
 /* The rule of a row beyond its type and bounds, on a parsed value. */
 static int check_rule(const struct umbra_cfg_key *k, const union cfg_val *v,
-		      char *why, size_t n)
+                      char *why, size_t n)
 {
 	char e[ECHO_MAX + 4];
 
 	switch (k->offset) {
 	case OFF(monitor):
 		if (!umbra_monitor_name_ok(v->s))
-			return say(why, n,
-				   "expected a name of [A-Za-z0-9][A-Za-z0-9._-]*"
-				   ", at most %d characters, got '%s'",
-				   MONITOR_MAX, echo(e, v->s, strlen(v->s)));
+			return say(
+			    why, n,
+			    "expected a name of [A-Za-z0-9][A-Za-z0-9._-]*"
+			    ", at most %d characters, got '%s'",
+			    MONITOR_MAX, echo(e, v->s, strlen(v->s)));
 		break;
 	case OFF(output_dir):
 		if (!*v->s)
@@ -532,8 +562,8 @@ static int check_rule(const struct umbra_cfg_key *k, const union cfg_val *v,
 	case OFF(queue_size):
 		if (v->u & (v->u - 1))
 			return say(why, n,
-				   "expected a power of two %u..%u, got '%u'",
-				   k->min, k->max, v->u);
+			           "expected a power of two %u..%u, got '%u'",
+			           k->min, k->max, v->u);
 		break;
 	case OFF(stats_endpoint):
 		return check_endpoint(v->s, why, n);
@@ -544,7 +574,7 @@ static int check_rule(const struct umbra_cfg_key *k, const union cfg_val *v,
 /* Parse len bytes of text as a value of row k (for a list: one item) into
  * *v.  Returns 0, -ENOMEM, or -EINVAL with "expected ..., got ..." in why. */
 static int parse_value(const struct umbra_cfg_key *k, const char *text,
-		       size_t len, union cfg_val *v, char *why, size_t n)
+                       size_t len, union cfg_val *v, char *why, size_t n)
 {
 	char d[WHY_MAX], e[ECHO_MAX + 4];
 	const char *want = describe(k, d, sizeof d);
@@ -554,15 +584,16 @@ static int parse_value(const struct umbra_cfg_key *k, const char *text,
 		want = "a non-empty string";
 	if (memchr(text, '\0', len))
 		return say(why, n, "expected %s, got a value with a NUL byte",
-			   want);
+		           want);
 	switch (k->type) {
 	case UMBRA_CFG_STRLIST:
 	case UMBRA_CFG_STRING:
 		if (len == 0 && k->type == UMBRA_CFG_STRLIST)
 			return say(why, n, "expected %s, got ''", want);
 		if (!utf8_ok(text, len))
-			return say(why, n, "expected %s, got invalid UTF-8 '%s'",
-				   want, echo(e, text, len));
+			return say(why, n,
+			           "expected %s, got invalid UTF-8 '%s'", want,
+			           echo(e, text, len));
 		if (!(v->s = strndup(text, len)))
 			return -ENOMEM;
 		break;
@@ -570,7 +601,7 @@ static int parse_value(const struct umbra_cfg_key *k, const char *text,
 		if (!parse_uint(text, len, &v->u) || v->u < k->min ||
 		    v->u > k->max)
 			return say(why, n, "expected %s, got '%s'", want,
-				   echo(e, text, len));
+			           echo(e, text, len));
 		break;
 	case UMBRA_CFG_ENUM:
 		for (v->e = 0; k->names[v->e]; v->e++)
@@ -579,18 +610,18 @@ static int parse_value(const struct umbra_cfg_key *k, const char *text,
 				break;
 		if (!k->names[v->e])
 			return say(why, n, "expected %s, got '%s'", want,
-				   echo(e, text, len));
+			           echo(e, text, len));
 		break;
 	case UMBRA_CFG_BOOL:
 		if (word_is(text, len, "true") || word_is(text, len, "yes") ||
 		    word_is(text, len, "on"))
 			v->b = true;
 		else if (word_is(text, len, "false") ||
-			 word_is(text, len, "no") || word_is(text, len, "off"))
+		         word_is(text, len, "no") || word_is(text, len, "off"))
 			v->b = false;
 		else
 			return say(why, n, "expected %s, got '%s'", want,
-				   echo(e, text, len));
+			           echo(e, text, len));
 		break;
 	}
 	rc = check_rule(k, v, why, n);
@@ -627,7 +658,7 @@ static int list_append(struct umbra_strlist *l, char *s)
 /* Store a parsed value in *c, which takes ownership of v->s; a list item is
  * appended. */
 static int store(struct umbra_config *c, const struct umbra_cfg_key *k,
-		 union cfg_val *v)
+                 union cfg_val *v)
 {
 	void *f = field(c, k);
 
@@ -710,7 +741,8 @@ int umbra_config_defaults(struct umbra_config *c)
 
 		if (k->type == UMBRA_CFG_STRLIST && !*k->def)
 			continue;
-		rc = parse_value(k, k->def, strlen(k->def), &v, why, sizeof why);
+		rc =
+		    parse_value(k, k->def, strlen(k->def), &v, why, sizeof why);
 		if (!rc)
 			rc = store(c, k, &v);
 		if (rc) {
@@ -723,9 +755,8 @@ int umbra_config_defaults(struct umbra_config *c)
 
 /* ---- flags ------------------------------------------------------------- */
 
-int umbra_config_set(struct umbra_config *c, const char *key,
-		     const char *value, const char *origin,
-		     struct umbra_err *err)
+int umbra_config_set(struct umbra_config *c, const char *key, const char *value,
+                     const char *origin, struct umbra_err *err)
 {
 	const struct umbra_cfg_key *k = umbra_config_key(key);
 	char why[WHY_MAX];
@@ -736,7 +767,7 @@ int umbra_config_set(struct umbra_config *c, const char *key,
 		origin = key ? key : "?";
 	if (!k)
 		return umbra_err_set(err, -EINVAL, "%s: unknown key '%s'",
-				     origin, key ? key : "");
+		                     origin, key ? key : "");
 	if (!value)
 		return umbra_err_set(err, -EINVAL, "%s: missing value", origin);
 	rc = parse_value(k, value, strlen(value), &v, why, sizeof why);
@@ -761,8 +792,8 @@ void umbra_config_clear_list(struct umbra_config *c, const char *key)
 
 /* Put a stored non-string value back into text, for the parser to judge. */
 static const char *value_text(const struct umbra_config *c,
-			      const struct umbra_cfg_key *k, char *buf,
-			      size_t n)
+                              const struct umbra_cfg_key *k, char *buf,
+                              size_t n)
 {
 	const void *f = field(c, k);
 	int e;
@@ -786,7 +817,7 @@ static const char *value_text(const struct umbra_config *c,
 }
 
 static int judge(const struct umbra_cfg_key *k, const char *text,
-		 struct umbra_err *err)
+                 struct umbra_err *err)
 {
 	char why[WHY_MAX];
 	union cfg_val v;
@@ -794,7 +825,7 @@ static int judge(const struct umbra_cfg_key *k, const char *text,
 
 	if (!text)
 		return umbra_err_set(err, -EINVAL, "key '%s': not set",
-				     k->name);
+		                     k->name);
 	rc = parse_value(k, text, strlen(text), &v, why, sizeof why);
 	if (rc == -ENOMEM)
 		return umbra_err_set(err, rc, "out of memory");
@@ -826,11 +857,11 @@ int umbra_config_validate(const struct umbra_config *c, struct umbra_err *err)
 	}
 	if (c->max_time_jump && c->max_time_jump < c->interval)
 		return umbra_err_set(err, -EINVAL,
-				     "key 'max_time_jump': expected 0 or at "
-				     "least interval (%u), got '%u': a smaller "
-				     "limit treats every next interval as "
-				     "corrupt",
-				     c->interval, c->max_time_jump);
+		                     "key 'max_time_jump': expected 0 or at "
+		                     "least interval (%u), got '%u': a smaller "
+		                     "limit treats every next interval as "
+		                     "corrupt",
+		                     c->interval, c->max_time_jump);
 	return 0;
 }
 
@@ -847,10 +878,10 @@ struct loader {
 };
 
 static int fail_at(struct loader *l, size_t line, size_t col, int code,
-		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static int fail_at(struct loader *l, size_t line, size_t col, int code,
-		   const char *fmt, ...)
+                   const char *fmt, ...)
 {
 	char msg[UMBRA_ERR_MAX];
 	va_list ap;
@@ -859,7 +890,7 @@ static int fail_at(struct loader *l, size_t line, size_t col, int code,
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	return umbra_err_set(l->err, code, "%s:%zu:%zu: %s", l->name, line + 1,
-			     col + 1, msg);
+	                     col + 1, msg);
 }
 
 #define FAIL_AT(l, mark, ...)                                                  \
@@ -873,7 +904,7 @@ static int yaml_fail(struct loader *l)
 
 	if (p->error == YAML_MEMORY_ERROR)
 		return umbra_err_set(l->err, -ENOMEM, "%s: out of memory",
-				     l->name);
+		                     l->name);
 	if (p->error == YAML_READER_ERROR) {
 		/* Only a byte offset: count lines and characters to it. */
 		line = col = 0;
@@ -887,12 +918,12 @@ static int yaml_fail(struct loader *l)
 		if (p->problem_value < 0)
 			return fail_at(l, line, col, -EINVAL, "%s", problem);
 		return fail_at(l, line, col, -EINVAL, "%s (0x%X)", problem,
-			       (unsigned)p->problem_value);
+		               (unsigned)p->problem_value);
 	}
 	if (p->context)
 		return fail_at(l, line, col, -EINVAL, "%s (%s at %zu:%zu)",
-			       problem, p->context, p->context_mark.line + 1,
-			       p->context_mark.column + 1);
+		               problem, p->context, p->context_mark.line + 1,
+		               p->context_mark.column + 1);
 	return fail_at(l, line, col, -EINVAL, "%s", problem);
 }
 
@@ -909,8 +940,8 @@ static const char *got(const yaml_event_t *ev, char buf[ECHO_MAX + 8])
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
 		snprintf(buf, ECHO_MAX + 8, "'%s'",
-			 echo(e, (const char *)ev->data.scalar.value,
-			      ev->data.scalar.length));
+		         echo(e, (const char *)ev->data.scalar.value,
+		              ev->data.scalar.length));
 		return buf;
 	case YAML_SEQUENCE_START_EVENT:
 		return "a sequence";
@@ -930,14 +961,14 @@ static bool empty_plain(const yaml_event_t *ev)
 }
 
 static int store_scalar(struct loader *l, const struct umbra_cfg_key *k,
-			const yaml_event_t *ev)
+                        const yaml_event_t *ev)
 {
 	char why[WHY_MAX];
 	union cfg_val v;
 	int rc;
 
 	rc = parse_value(k, (const char *)ev->data.scalar.value,
-			 ev->data.scalar.length, &v, why, sizeof why);
+	                 ev->data.scalar.length, &v, why, sizeof why);
 	if (!rc)
 		rc = store(l->c, k, &v);
 	if (rc == -ENOMEM)
@@ -963,8 +994,8 @@ static int load_list(struct loader *l, const struct umbra_cfg_key *k)
 			rc = store_scalar(l, k, &ev);
 		else
 			rc = FAIL_AT(l, ev.start_mark,
-				     "key '%s': expected a string, got %s",
-				     k->name, got(&ev, g));
+			             "key '%s': expected a string, got %s",
+			             k->name, got(&ev, g));
 		yaml_event_delete(&ev);
 		if (rc)
 			return rc > 0 ? 0 : rc;
@@ -979,18 +1010,19 @@ static int load_value(struct loader *l, const struct umbra_cfg_key *k)
 
 	if ((rc = next_event(l, &ev)))
 		return rc;
-	if (k->type == UMBRA_CFG_STRLIST && (ev.type == YAML_SCALAR_EVENT ||
-					     ev.type == YAML_SEQUENCE_START_EVENT))
+	if (k->type == UMBRA_CFG_STRLIST &&
+	    (ev.type == YAML_SCALAR_EVENT ||
+	     ev.type == YAML_SEQUENCE_START_EVENT))
 		list_clear(field(l->c, k)); /* the file's list replaces it */
 	if (ev.type == YAML_SCALAR_EVENT &&
 	    !(k->type == UMBRA_CFG_STRLIST && empty_plain(&ev)))
 		rc = store_scalar(l, k, &ev);
 	else if (ev.type == YAML_SEQUENCE_START_EVENT &&
-		 k->type == UMBRA_CFG_STRLIST)
+	         k->type == UMBRA_CFG_STRLIST)
 		rc = load_list(l, k);
 	else if (ev.type != YAML_SCALAR_EVENT)
 		rc = FAIL_AT(l, ev.start_mark, "key '%s': expected %s, got %s",
-			     k->name, describe(k, d, sizeof d), got(&ev, g));
+		             k->name, describe(k, d, sizeof d), got(&ev, g));
 	yaml_event_delete(&ev);
 	return rc;
 }
@@ -1012,7 +1044,8 @@ static size_t distance(const char *a, size_t la, const char *b)
 		row[0] = j;
 		for (size_t i = 1; i <= la; i++) {
 			size_t up = row[i];
-			size_t best = diag + (lower(a[i - 1]) != lower(b[j - 1]));
+			size_t best =
+			    diag + (lower(a[i - 1]) != lower(b[j - 1]));
 			if (up + 1 < best)
 				best = up + 1;
 			if (row[i - 1] + 1 < best)
@@ -1037,38 +1070,39 @@ static int unknown_key(struct loader *l, const yaml_event_t *ev)
 			best = d, near = &keys[i];
 	}
 	echo(e, name, len);
-	if (near && best <= (strlen(near->name) < 8 ? 1 : strlen(near->name) / 4))
+	if (near &&
+	    best <= (strlen(near->name) < 8 ? 1 : strlen(near->name) / 4))
 		return FAIL_AT(l, ev->start_mark,
-			       "unknown key '%s' (did you mean '%s'?)", e,
-			       near->name);
+		               "unknown key '%s' (did you mean '%s'?)", e,
+		               near->name);
 	for (size_t i = 0; i < NKEYS && off < sizeof known; i++) {
 		n = (size_t)snprintf(known + off, sizeof known - off, "%s%s",
-				     i ? ", " : "", keys[i].name);
+		                     i ? ", " : "", keys[i].name);
 		off += n;
 	}
 	return FAIL_AT(l, ev->start_mark, "unknown key '%s' (known keys: %s)",
-		       e, known);
+	               e, known);
 }
 
 /* A key of the top mapping: its row in *k, once per file. */
 static int load_key(struct loader *l, const yaml_event_t *ev,
-		    const struct umbra_cfg_key **k)
+                    const struct umbra_cfg_key **k)
 {
 	char g[ECHO_MAX + 8];
 	size_t i;
 
 	if (ev->type != YAML_SCALAR_EVENT)
-		return FAIL_AT(l, ev->start_mark,
-			       "expected a key name, got %s", got(ev, g));
+		return FAIL_AT(l, ev->start_mark, "expected a key name, got %s",
+		               got(ev, g));
 	*k = key_lookup((const char *)ev->data.scalar.value,
-			ev->data.scalar.length);
+	                ev->data.scalar.length);
 	if (!*k)
 		return unknown_key(l, ev);
 	i = (size_t)(*k - keys);
 	if (l->seen[i])
 		return FAIL_AT(l, ev->start_mark,
-			       "duplicate key '%s' (first set at line %zu)",
-			       (*k)->name, l->seen[i]);
+		               "duplicate key '%s' (first set at line %zu)",
+		               (*k)->name, l->seen[i]);
 	l->seen[i] = ev->start_mark.line + 1;
 	return 0;
 }
@@ -1115,8 +1149,8 @@ static int load_stream(struct loader *l)
 		rc = load_mapping(l);
 	else if (!empty_plain(&ev))
 		rc = FAIL_AT(l, ev.start_mark,
-			     "expected a mapping of configuration keys, got %s",
-			     got(&ev, g));
+		             "expected a mapping of configuration keys, got %s",
+		             got(&ev, g));
 	yaml_event_delete(&ev);
 	if (rc || (rc = next_event(l, &ev))) /* DOCUMENT-END */
 		return rc;
@@ -1125,20 +1159,20 @@ static int load_stream(struct loader *l)
 		return rc;
 	if (ev.type != YAML_STREAM_END_EVENT)
 		rc = FAIL_AT(l, ev.start_mark,
-			     "only one YAML document is allowed");
+		             "only one YAML document is allowed");
 	yaml_event_delete(&ev);
 	return rc;
 }
 
 int umbra_config_load_string(struct umbra_config *c, const char *yaml,
-			     size_t len, const char *name,
-			     struct umbra_err *err)
+                             size_t len, const char *name,
+                             struct umbra_err *err)
 {
 	struct loader l = {
-		.name = name ? name : "<string>",
-		.buf = yaml ? yaml : "",
-		.len = yaml ? len : 0,
-		.err = err,
+	    .name = name ? name : "<string>",
+	    .buf = yaml ? yaml : "",
+	    .len = yaml ? len : 0,
+	    .err = err,
 	};
 	struct umbra_config tmp;
 	int rc;
@@ -1164,7 +1198,7 @@ int umbra_config_load_string(struct umbra_config *c, const char *yaml,
 }
 
 int umbra_config_load_file(struct umbra_config *c, const char *path,
-			   struct umbra_err *err)
+                           struct umbra_err *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf;
@@ -1173,7 +1207,7 @@ int umbra_config_load_file(struct umbra_config *c, const char *path,
 
 	if (!f)
 		return umbra_err_set(err, -errno, "%s: cannot open: %s", path,
-				     strerror(errno));
+		                     strerror(errno));
 	buf = malloc(FILE_MAX + 1);
 	if (!buf) {
 		fclose(f);
@@ -1182,12 +1216,12 @@ int umbra_config_load_file(struct umbra_config *c, const char *path,
 	len = fread(buf, 1, FILE_MAX + 1, f);
 	if (ferror(f))
 		rc = umbra_err_set(err, errno ? -errno : -EIO,
-				   "%s: cannot read: %s", path,
-				   strerror(errno ? errno : EIO));
+		                   "%s: cannot read: %s", path,
+		                   strerror(errno ? errno : EIO));
 	else if (len > FILE_MAX)
 		rc = umbra_err_set(err, -EFBIG,
-				   "%s: larger than the %u bytes allowed",
-				   path, FILE_MAX);
+		                   "%s: larger than the %u bytes allowed", path,
+		                   FILE_MAX);
 	else
 		rc = umbra_config_load_string(c, buf, len, path, err);
 	free(buf);
@@ -1240,7 +1274,7 @@ static void print_string(FILE *out, const char *s)
 		else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
 			fprintf(out, "\\x%02X", cp);
 		else if (cp == 0x2028 || cp == 0x2029 || cp == 0xfeff ||
-			 cp == 0xfffe || cp == 0xffff)
+		         cp == 0xfffe || cp == 0xffff)
 			fprintf(out, "\\u%04X", cp);
 		else
 			fwrite(p, 1, len, out);
@@ -1260,26 +1294,26 @@ static void print_meta(FILE *out, const struct umbra_cfg_key *k)
 	switch (k->type) {
 	case UMBRA_CFG_STRING:
 		off = (size_t)snprintf(line, sizeof line,
-				       "String; default \"%s\"", k->def);
+		                       "String; default \"%s\"", k->def);
 		break;
 	case UMBRA_CFG_STRLIST:
 		off = (size_t)snprintf(line, sizeof line,
-				       "List of strings, or one string; "
-				       "default %s%s%s",
-				       *k->def ? "\"" : "[]", k->def,
-				       *k->def ? "\"" : "");
+		                       "List of strings, or one string; "
+		                       "default %s%s%s",
+		                       *k->def ? "\"" : "[]", k->def,
+		                       *k->def ? "\"" : "");
 		break;
 	case UMBRA_CFG_UINT:
 	case UMBRA_CFG_ENUM:
 	case UMBRA_CFG_BOOL:
 		desc = describe(k, d, sizeof d);
 		off = (size_t)snprintf(line, sizeof line, "%c%s; default %s",
-				       desc[0] - 'a' + 'A', desc + 1, k->def);
+		                       desc[0] - 'a' + 'A', desc + 1, k->def);
 		break;
 	}
 	if (k->flag && off < sizeof line)
 		snprintf(line + off, sizeof line - off, "; flag %s%s", k->flag,
-			 k->type == UMBRA_CFG_STRLIST ? " (repeatable)" : "");
+		         k->type == UMBRA_CFG_STRLIST ? " (repeatable)" : "");
 	print_comment(out, line);
 }
 

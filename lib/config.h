@@ -61,7 +61,8 @@ struct umbra_cfg_key {
 	const char *def;            /* default, as text ("" for empty) */
 	uint32_t min, max;          /* UMBRA_CFG_UINT bounds */
 	const char *const *names;   /* UMBRA_CFG_ENUM: NULL-terminated */
-	const char *flag;           /* command-line flag that overrides it, or NULL */
+	const char *flag;           /* long flag that overrides it ("--threads"),
+				       or NULL; short letters are umbrad's */
 	const char *help;           /* one line */
 };
 
@@ -73,8 +74,11 @@ const struct umbra_cfg_key *umbra_config_key(const char *name);
 int umbra_config_defaults(struct umbra_config *c);
 
 /* Parse a YAML mapping from a file / from memory (name is used in messages)
- * over the values already in *c.  Returns 0, or a negative errno-style code
- * with "NAME:LINE:COLUMN: ..." in *err. */
+ * over the values already in *c; a list in the file replaces the list in *c.
+ * Returns 0, or a negative errno-style code with "NAME:LINE:COLUMN: ..." in
+ * *err, and then *c is unchanged.  Keys with a rule of their own (monitor,
+ * output_template, queue_size, stats_endpoint, ...) are checked here too, so
+ * the message can point at the value. */
 int umbra_config_load_file(struct umbra_config *c, const char *path,
 			   struct umbra_err *err);
 int umbra_config_load_string(struct umbra_config *c, const char *yaml,
@@ -89,10 +93,14 @@ int umbra_config_set(struct umbra_config *c, const char *key,
 		     struct umbra_err *err);
 void umbra_config_clear_list(struct umbra_config *c, const char *key);
 
-/* Checks across keys (monitor name syntax, template, ...). */
+/* Check every value as the parser would (for values set by hand), then the
+ * rules across keys (max_time_jump against interval).  Returns 0, or -EINVAL
+ * (-ENOMEM) with "key 'x': ..." in *err. */
 int umbra_config_validate(const struct umbra_config *c, struct umbra_err *err);
 
-/* Write the effective configuration as YAML that load_file reads back. */
+/* Write the effective configuration as YAML that load_file reads back: each
+ * key in table order after comment lines with its help, type, bounds,
+ * default and flag; strings double-quoted and escaped. */
 void umbra_config_print(const struct umbra_config *c, FILE *out);
 
 void umbra_config_free(struct umbra_config *c);

@@ -176,11 +176,9 @@ static inline int cold_add(struct ftable *t, struct ft_cold *c,
 	return rc;
 }
 
-void ftable_add(struct ftable *t, const struct ft_pkt *p)
+static inline void add_hashed(struct ftable *t, const struct ft_pkt *p,
+			      uint32_t net, uint32_t h)
 {
-	uint32_t net = p->dst_ip & t->net_mask;
-	uint32_t lo = (uint32_t)p->proto << 16 | p->dst_port;
-	uint32_t h = key_hash(p->src_ip, net, lo);
 	uint32_t i = h & t->smask;
 	struct ft_entry *e;
 
@@ -252,4 +250,58 @@ syn:
 		e->syn_len = p->tcp_hlen;
 		e->syn_rwin = p->tcp_rwin;
 	}
+}
+
+static inline uint32_t pkt_hash(const struct ftable *t, const struct ft_pkt *p,
+				uint32_t *net)
+{
+	*net = p->dst_ip & t->net_mask;
+	return key_hash(p->src_ip, *net,
+			(uint32_t)p->proto << 16 | p->dst_port);
+}
+
+void ftable_add(struct ftable *t, const struct ft_pkt *p)
+{
+	uint32_t net, h = pkt_hash(t, p, &net);
+	add_hashed(t, p, net, h);
+}
+
+/* A burst goes through the table in stages, each touching memory that the
+ * stage before prefetched: the slot, then the entry, then the spilled value
+ * sets, then the sets' tables; by the time a packet is counted its cache
+ * lines are (mostly) there.  The prefetches are hints only: the last stage
+ * probes for real, so keys inserted earlier in the burst are handled. */
+void ftable_add_burst(struct ftable *t, const struct ft_pkt *p, uint32_t n)
+{
+	uint32_t h[FTABLE_BURST], net[FTABLE_BURST];
+	const struct ft_entry *e[FTABLE_BURST];
+
+	while (n > FTABLE_BURST) {
+		ftable_add_burst(t, p, FTABLE_BURST);
+		p += FTABLE_BURST;
+		n -= FTABLE_BURST;
+	}
+	for (uint32_t j = 0; j < n; j++) {
+		h[j] = pkt_hash(t, &p[j], &net[j]);
+		__builtin_prefetch(&t->slots[h[j] & t->smask]);
+	}
+	for (uint32_t j = 0; j < n; j++) {
+		uint64_t s = t->slots[h[j] & t->smask];
+		e[j] = NULL;
+		if (s && (uint32_t)(s >> 32) == h[j]) {
+			e[j] = &t->e[(uint32_t)s - 1];
+			__builtin_prefetch(e[j]);
+		}
+	}
+	for (uint32_t j = 0; j < n; j++)
+		if (e[j] && e[j]->cold)
+			__builtin_prefetch(e[j]->cold);
+	for (uint32_t j = 0; j < n; j++) {
+		if (e[j] && e[j]->cold) {
+			vset_prefetch(&e[j]->cold->dst_ips, p[j].dst_ip);
+			vset_prefetch(&e[j]->cold->src_ports, p[j].src_port);
+		}
+	}
+	for (uint32_t j = 0; j < n; j++)
+		add_hashed(t, &p[j], net[j], h[j]);
 }

@@ -198,6 +198,14 @@ int ftable_emit(struct ftable *t, int64_t start, struct ftrun *run)
 	uint32_t last_src = 0;
 	for (uint32_t i = 0; i < t->n; i++) {
 		const struct ft_entry *e = &t->e[items[i].idx];
+		/* sorted order is random order in memory: fetch ahead */
+		if (i + 16 < t->n)
+			__builtin_prefetch(&t->e[items[i + 16].idx]);
+		if (i + 8 < t->n) {
+			const struct ft_entry *ahead = &t->e[items[i + 8].idx];
+			if (ahead->cold)
+				__builtin_prefetch(ahead->cold);
+		}
 		struct ft4_record r;
 
 		rc = finish_record(e, start, &s, &r);

@@ -75,18 +75,12 @@ void *vset_arena_alloc(struct vset_arena *a, size_t bytes)
 	return p;
 }
 
-static inline uint32_t slot_hash(uint32_t v)
-{
-	v *= 0x9E3779B1u;
-	return v ^ (v >> 16);
-}
-
 /* Insert into a table that has room; count added to an existing value. */
 static void table_put(struct vslot *slots, uint32_t cap, uint32_t *n,
 		      uint32_t value, uint32_t count)
 {
 	uint32_t mask = cap - 1;
-	uint32_t i = slot_hash(value) & mask;
+	uint32_t i = vset_hash(value) & mask;
 
 	for (;;) {
 		if (slots[i].count == 0) {

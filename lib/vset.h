@@ -85,6 +85,20 @@ static inline int vset_add(struct vset_arena *a, struct vset *s,
 	return vset_add_slow(a, s, value, 1);
 }
 
+static inline uint32_t vset_hash(uint32_t v)
+{
+	v *= 0x9E3779B1u;
+	return v ^ (v >> 16);
+}
+
+/* Prefetch the table slot where value would live (a hint, no effect on
+ * the set). */
+static inline void vset_prefetch(const struct vset *s, uint32_t value)
+{
+	if (s->cap > 1)
+		__builtin_prefetch(&s->u.slots[vset_hash(value) & (s->cap - 1)]);
+}
+
 /* Copy the set's values and counts into the arrays (room for s->n each), in
  * table order.  Returns s->n. */
 uint32_t vset_export(const struct vset *s, uint32_t *values, uint64_t *counts);

@@ -113,11 +113,11 @@ static void usage(FILE *fp)
 	      fp);
 }
 
-static _Noreturn void bad_usage(const char *fmt, ...)
+static int bad_usage(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
-/* Say what was wrong, then how to call us; exit 2. */
-static _Noreturn void bad_usage(const char *fmt, ...)
+/* Say what was wrong, then how to call us.  Returns -EINVAL. */
+static int bad_usage(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -127,10 +127,12 @@ static _Noreturn void bad_usage(const char *fmt, ...)
 	va_end(ap);
 	fputs("\n", stderr);
 	usage(stderr);
-	exit(2);
+	return -EINVAL;
 }
 
-static void parse_args(int argc, char **argv, struct cat_ctx *c)
+/* 0 to go on, 1 when --help or --version has answered, -EINVAL after
+ * bad usage has been reported, or -ENOMEM. */
+static int parse_args(int argc, char **argv, struct cat_ctx *c)
 {
 	int opt, rc;
 	int64_t v;
@@ -144,8 +146,9 @@ static void parse_args(int argc, char **argv, struct cat_ctx *c)
 			else if (strcmp(optarg, "json") == 0)
 				c->format = FMT_JSON;
 			else
-				bad_usage("--format: '%s' is not tsv or json",
-				          optarg);
+				return bad_usage(
+				    "--format: '%s' is not tsv or json",
+				    optarg);
 			break;
 		case 'H':
 			c->header = false;
@@ -156,30 +159,34 @@ static void parse_args(int argc, char **argv, struct cat_ctx *c)
 		case 's':
 			rc = cat_filter_add_src(&c->filter, optarg);
 			if (rc == -ENOMEM)
-				bad_usage("%s", strerror(ENOMEM));
+				return rc;
 			if (rc)
-				bad_usage("--src: '%s' is not an IPv4 address "
-				          "or a.b.c.d/len prefix",
-				          optarg);
+				return bad_usage(
+				    "--src: '%s' is not an IPv4 address "
+				    "or a.b.c.d/len prefix",
+				    optarg);
 			break;
 		case 'p':
 			if (cat_filter_add_proto(&c->filter, optarg))
-				bad_usage("--proto: '%s' is not 0..255, tcp, "
-				          "udp or icmp",
-				          optarg);
+				return bad_usage(
+				    "--proto: '%s' is not 0..255, tcp, "
+				    "udp or icmp",
+				    optarg);
 			break;
 		case 'P':
 			if (cat_filter_add_port(&c->filter, optarg))
-				bad_usage("--port: '%s' is not a port 0..65535",
-				          optarg);
+				return bad_usage(
+				    "--port: '%s' is not a port 0..65535",
+				    optarg);
 			break;
 		case OPT_SINCE:
 		case OPT_UNTIL:
 			if (cat_parse_time(optarg, &v))
-				bad_usage("--%s: '%s' is not Unix seconds or "
-				          "YYYY-MM-DD[THH:MM:SS[Z]]",
-				          opt == OPT_SINCE ? "since" : "until",
-				          optarg);
+				return bad_usage(
+				    "--%s: '%s' is not Unix seconds or "
+				    "YYYY-MM-DD[THH:MM:SS[Z]]",
+				    opt == OPT_SINCE ? "since" : "until",
+				    optarg);
 			if (opt == OPT_SINCE) {
 				c->filter.has_since = true;
 				c->filter.since = v;
@@ -190,26 +197,28 @@ static void parse_args(int argc, char **argv, struct cat_ctx *c)
 			break;
 		case 'n':
 			if (cat_parse_int(optarg, 0, INT64_MAX, &c->limit))
-				bad_usage("--limit: '%s' is not a count >= 0",
-				          optarg);
+				return bad_usage(
+				    "--limit: '%s' is not a count >= 0",
+				    optarg);
 			break;
 		case OPT_SUMMARY:
 			c->summary = true;
 			break;
 		case 'h':
 			usage(stdout);
-			exit(0);
+			return 1;
 		case 'V':
 			printf(PROG " " UMBRA_VERSION "\n");
-			exit(0);
+			return 1;
 		default:
 			/* getopt_long has said what was wrong */
 			usage(stderr);
-			exit(2);
+			return -EINVAL;
 		}
 	}
 	if (optind >= argc)
-		bad_usage("%s", "no FILE given");
+		return bad_usage("%s", "no FILE given");
+	return 0;
 }
 
 static bool stopped(const struct cat_ctx *c)
@@ -233,8 +242,8 @@ static bool output_ok(struct cat_ctx *c)
 	return false;
 }
 
-/* One record read from path: filter, then print or count it.  0 or -1
- * after reporting a problem with the file. */
+/* One record read from path: filter, then print or count it.  0, -EIO
+ * after reporting a problem with the file, or -ENOMEM. */
 static int take_record(struct cat_ctx *c, const char *path,
                        const struct cat_binding *b, avro_value_t *val,
                        int64_t nread)
@@ -247,15 +256,13 @@ static int take_record(struct cat_ctx *c, const char *path,
 		        PROG ": %s: record %lld: cannot read its v4 "
 		             "fields: %s\n",
 		        path, (long long)nread + 1, avro_strerror());
-		return -1;
+		return -EIO;
 	}
 	if (!cat_filter_match(&c->filter, &rec))
 		return 0;
 	if (c->summary) {
-		if (cat_summary_add(c->sum, &rec)) {
-			fprintf(stderr, PROG ": out of memory\n");
-			exit(1);
-		}
+		if (cat_summary_add(c->sum, &rec))
+			return -ENOMEM;
 	} else {
 		rc = c->format == FMT_JSON
 		         ? cat_print_json(stdout, &rec, c->numeric)
@@ -265,7 +272,7 @@ static int take_record(struct cat_ctx *c, const char *path,
 			        PROG ": %s: record %lld: cannot read an "
 			             "array: %s\n",
 			        path, (long long)nread + 1, avro_strerror());
-			return -1;
+			return -EIO;
 		}
 		output_ok(c);
 	}
@@ -275,6 +282,7 @@ static int take_record(struct cat_ctx *c, const char *path,
 	return 0;
 }
 
+/* Every record of an open file.  0, -EIO (reported) or -ENOMEM. */
 static int read_records(struct cat_ctx *c, const char *path,
                         avro_file_reader_t rd, avro_schema_t schema)
 {
@@ -288,14 +296,14 @@ static int read_records(struct cat_ctx *c, const char *path,
 	if (cat_bind(schema, &b, why, sizeof(why))) {
 		fprintf(stderr, PROG ": %s: not a flowtuple v4 file: %s\n",
 		        path, why);
-		return -1;
+		return -EIO;
 	}
 	cls = avro_generic_class_from_schema(schema);
 	if (!cls || avro_generic_value_new(cls, &val)) {
 		fprintf(stderr, PROG ": %s: %s\n", path, avro_strerror());
 		if (cls)
 			avro_value_iface_decref(cls);
-		return -1;
+		return -EIO;
 	}
 	while (!stopped(c)) {
 		rc = avro_file_reader_read_value(rd, &val);
@@ -308,7 +316,7 @@ static int read_records(struct cat_ctx *c, const char *path,
 			        PROG ": %s: truncated or corrupt after %lld "
 			             "records: %s\n",
 			        path, (long long)n, avro_strerror());
-			rc = -1;
+			rc = -EIO;
 			break;
 		}
 		rc = take_record(c, path, &b, &val, n);
@@ -321,6 +329,8 @@ static int read_records(struct cat_ctx *c, const char *path,
 	return rc;
 }
 
+/* One FILE argument ("-" is standard input).  0, -EIO after reporting
+ * what was wrong with the file, or -ENOMEM. */
 static int cat_file(struct cat_ctx *c, const char *path)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
@@ -332,12 +342,12 @@ static int cat_file(struct cat_ctx *c, const char *path)
 
 	if (!fp) {
 		fprintf(stderr, PROG ": %s: %s\n", path, strerror(errno));
-		return -1;
+		return -EIO;
 	}
 	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
 		fprintf(stderr, PROG ": %s: %s\n", path, strerror(EISDIR));
 		fclose(fp);
-		return -1;
+		return -EIO;
 	}
 	avro_set_error("%s", "");
 	/* On failure avro-c has closed fp (unless it is stdin). */
@@ -346,7 +356,7 @@ static int cat_file(struct cat_ctx *c, const char *path)
 		fprintf(stderr, PROG ": %s: not a readable Avro file: %s\n",
 		        path,
 		        *avro_strerror() ? avro_strerror() : strerror(rc));
-		return -1;
+		return -EIO;
 	}
 	/* avro-c 1.11 hands out a new reference to the writer schema. */
 	schema = avro_file_reader_get_writer_schema(rd);
@@ -361,29 +371,30 @@ int main(int argc, char **argv)
 {
 	static char outbuf[1 << 16];
 	struct cat_ctx c = {.format = FMT_TSV, .header = true, .limit = -1};
-	int i;
+	int i, rc;
 
-	cat_filter_init(&c.filter);
-	parse_args(argc, argv, &c);
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	/* A closed pipe shows as EPIPE, which ends the output quietly. */
 	signal(SIGPIPE, SIG_IGN);
-	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	if (c.summary && !(c.sum = cat_summary_new())) {
-		fprintf(stderr, PROG ": out of memory\n");
-		return 1;
-	}
-	if (!c.summary && c.format == FMT_TSV && c.header) {
+	cat_filter_init(&c.filter);
+	rc = parse_args(argc, argv, &c);
+	if (rc == 0 && c.summary && !(c.sum = cat_summary_new()))
+		rc = -ENOMEM;
+	if (rc == 0 && !c.summary && c.format == FMT_TSV && c.header) {
 		cat_print_tsv_header(stdout);
 		output_ok(&c);
 	}
 	if (c.limit == 0)
 		c.limit_hit = true;
-	for (i = optind; i < argc && !stopped(&c); i++) {
+	for (i = optind; rc == 0 && i < argc && !stopped(&c); i++) {
 		c.files++;
-		if (cat_file(&c, argv[i]))
+		rc = cat_file(&c, argv[i]);
+		if (rc == -EIO) {
 			c.failed++;
+			rc = 0;
+		}
 	}
-	if (c.summary) {
+	if (rc == 0 && c.summary) {
 		if (c.format == FMT_JSON)
 			cat_summary_print_json(c.sum, stdout, c.files,
 			                       c.failed);
@@ -395,5 +406,11 @@ int main(int argc, char **argv)
 		output_ok(&c);
 	cat_summary_free(c.sum);
 	cat_filter_free(&c.filter);
-	return c.failed || c.write_error ? 1 : 0;
+	if (rc == -ENOMEM)
+		fprintf(stderr, PROG ": out of memory\n");
+	if (rc == -EINVAL)
+		return 2;
+	if (rc == 1)
+		return 0;
+	return rc || c.failed || c.write_error ? 1 : 0;
 }

@@ -188,7 +188,23 @@ static void alias_free(struct alias *a)
 	free(a->other);
 }
 
-/* Zipf weights with exponent 1: rank k gets 1/k. */
+/* Square root by Newton's method (setup only; keeps libm out). */
+static double root2(double x)
+{
+	double r = x > 1 ? x : 1;
+
+	for (int i = 0; i < 64; i++) {
+		double next = 0.5 * (r + x / r);
+
+		if (next >= r)
+			break;
+		r = next;
+	}
+	return r;
+}
+
+/* Zipf-Mandelbrot weights, rank k gets (k + 5)^-1.5: the top 1% of the
+ * sources send about 85% of the packets, the top one about 8%. */
 static int zipf_init(struct alias *a, uint32_t n)
 {
 	double *w = calloc(n, sizeof(*w));
@@ -196,8 +212,11 @@ static int zipf_init(struct alias *a, uint32_t n)
 
 	if (!w)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < n; i++)
-		w[i] = 1.0 / (i + 1);
+	for (uint32_t i = 0; i < n; i++) {
+		double k = i + 6.0;
+
+		w[i] = 1.0 / (k * root2(k));
+	}
 	rc = alias_init(a, w, n);
 	free(w);
 	return rc;
@@ -293,9 +312,9 @@ static const struct fprint fps[FP_COUNT] = {
 
 struct source {
 	uint32_t addr;
-	uint16_t dport; /* favourite TCP destination port */
-	uint16_t uport; /* favourite UDP destination port index */
-	uint16_t sport; /* fixed source port, 0: ephemeral per packet */
+	uint16_t dport[4]; /* TCP destination ports, [0] the favourite */
+	uint16_t uport;    /* favourite UDP destination port index */
+	uint16_t sport;    /* fixed source port, 0: ephemeral per packet */
 	uint16_t win;
 	uint8_t ttl;
 	uint8_t fp;
@@ -564,8 +583,9 @@ static void source_init(struct gen *g, struct source *s)
 	s->fp = fp_of[below(&g->rng, 20)];
 	s->ttl = initial_ttl(g, fps[s->fp].ittl);
 	s->win = fps[s->fp].win ? fps[s->fp].win : raw_win[below(&g->rng, 5)];
-	s->style = style < 80 ? S_FOCUSED : style < 92 ? S_FEW : S_VERTICAL;
-	s->dport = tcp_port(g);
+	s->style = style < 80 ? S_FOCUSED : style < 95 ? S_FEW : S_VERTICAL;
+	for (int i = 0; i < 4; i++)
+		s->dport[i] = tcp_port(g);
 	s->uport = g->udp_probe_of[rng32(&g->rng) & 1023];
 	s->sport = 0;
 	if (s->fp == FP_RAW && chance(&g->rng, 500))
@@ -681,8 +701,18 @@ static void gen_free(struct gen *g)
 /* ---- packet builders --------------------------------------------------- */
 
 /* Each builder writes one Ethernet frame at f and returns its length (before
- * padding to 60 bytes). */
+ * padding to 60 bytes).
+ *
+ * Reproducibility rule: at most one random draw per full expression.  C
+ * leaves the order of function arguments and of initialiser lists
+ * unspecified, and gcc and clang do pick different orders, so two draws in
+ * one call or one initialiser would make the bytes depend on the compiler. */
 typedef size_t (*build_fn)(struct gen *g, uint8_t *f);
+
+static inline uint16_t rnd16(struct gen *g)
+{
+	return (uint16_t)rng32(&g->rng);
+}
 
 static inline uint8_t *eth_hdr(uint8_t *f, uint16_t type)
 {
@@ -695,32 +725,38 @@ static inline uint8_t *eth_hdr(uint8_t *f, uint16_t type)
 	return f + 14;
 }
 
-static inline void ip4_hdr(uint8_t *ip, size_t len, uint16_t id, uint16_t frag,
-                           uint8_t ttl, uint8_t proto, uint32_t src,
-                           uint32_t dst)
+struct ip4 {
+	uint32_t src, dst;
+	uint16_t id, frag;
+	uint8_t ttl, proto;
+};
+
+static inline void ip4_hdr(uint8_t *ip, size_t len, const struct ip4 *h)
 {
 	ip[0] = 0x45;
 	ip[1] = 0;
 	put16(ip + 2, (uint16_t)len);
-	put16(ip + 4, id);
-	put16(ip + 6, frag);
-	ip[8] = ttl;
-	ip[9] = proto;
+	put16(ip + 4, h->id);
+	put16(ip + 6, h->frag);
+	ip[8] = h->ttl;
+	ip[9] = h->proto;
 	put16(ip + 10, 0);
-	put32(ip + 12, src);
-	put32(ip + 16, dst);
+	put32(ip + 12, h->src);
+	put32(ip + 16, h->dst);
 	put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
 }
 
+/* n pseudo-random payload bytes (n <= MAX_FRAME). */
 static inline void fill(struct gen *g, uint8_t *p, size_t n)
 {
 	memcpy(p, g->pattern + below(&g->rng, NPATTERN - MAX_FRAME), n);
 }
 
 struct tcpseg {
-	uint32_t src, dst, seq, ack;
-	uint16_t sport, dport, win, id;
-	uint8_t ttl, flags, fp;
+	struct ip4 ip;
+	uint32_t seq, ack;
+	uint16_t sport, dport, win;
+	uint8_t flags, fp;
 };
 
 /* Writes a TCP header with the fingerprint's options; returns its length. */
@@ -740,24 +776,25 @@ static size_t tcp_hdr(struct gen *g, uint8_t *th, const struct tcpseg *t)
 	memcpy(th + 20, fp->opt, fp->optlen);
 	if (fp->tsoff >= 0) /* a 1 kHz clock with a per-host offset */
 		put32(th + 20 + fp->tsoff,
-		      (uint32_t)(g->now_us / 1000) + t->src * 2654435761u);
+		      (uint32_t)(g->now_us / 1000) + t->ip.src * 2654435761u);
 	return hl;
 }
 
-static size_t tcp4_frame(struct gen *g, uint8_t *f, const struct tcpseg *t)
+static size_t tcp4_frame(struct gen *g, uint8_t *f, struct tcpseg *t)
 {
 	uint8_t *ip = eth_hdr(f, ETH_IP4), *th = ip + 20;
 	size_t hl = tcp_hdr(g, th, t);
 
-	put16(th + 16, l4_csum4(t->src, t->dst, 6, th, hl));
-	ip4_hdr(ip, 20 + hl, t->id, fps[t->fp].df ? IP_DF : 0, t->ttl, 6,
-	        t->src, t->dst);
+	put16(th + 16, l4_csum4(t->ip.src, t->ip.dst, 6, th, hl));
+	t->ip.proto = 6;
+	t->ip.frag = fps[t->fp].df ? IP_DF : 0;
+	ip4_hdr(ip, 20 + hl, &t->ip);
 	return 14 + 20 + hl;
 }
 
-static size_t udp4_frame(struct gen *g, uint8_t *f, uint32_t src, uint32_t dst,
-                         uint16_t sport, uint16_t dport, uint8_t ttl,
-                         const struct probe *pr)
+/* UDP with the probe's payload (random bytes for the random-port probe). */
+static size_t udp4_frame(struct gen *g, uint8_t *f, struct ip4 *h,
+                         uint16_t sport, uint16_t dport, const struct probe *pr)
 {
 	uint8_t *ip = eth_hdr(f, ETH_IP4), *uh = ip + 20;
 	size_t plen;
@@ -766,7 +803,7 @@ static size_t udp4_frame(struct gen *g, uint8_t *f, uint32_t src, uint32_t dst,
 		plen = pr->len;
 		memcpy(uh + 8, pr->data, plen);
 		if (pr->idoff >= 0)
-			put16(uh + 8 + pr->idoff, (uint16_t)rng32(&g->rng));
+			put16(uh + 8 + pr->idoff, rnd16(g));
 	} else {
 		plen = below(&g->rng, 48);
 		fill(g, uh + 8, plen);
@@ -775,15 +812,16 @@ static size_t udp4_frame(struct gen *g, uint8_t *f, uint32_t src, uint32_t dst,
 	put16(uh + 2, dport);
 	put16(uh + 4, (uint16_t)(8 + plen));
 	put16(uh + 6, 0);
-	put16(uh + 6, l4_csum4(src, dst, 17, uh, 8 + plen));
-	ip4_hdr(ip, 28 + plen, (uint16_t)rng32(&g->rng), 0, ttl, 17, src, dst);
+	put16(uh + 6, l4_csum4(h->src, h->dst, 17, uh, 8 + plen));
+	h->proto = 17;
+	h->frag = 0;
+	ip4_hdr(ip, 28 + plen, h);
 	return 14 + 28 + plen;
 }
 
-/* ICMP with a 4-byte rest-of-header and plen bytes of payload at ih + 8,
+/* ICMP with a 4-byte rest-of-header and plen bytes of payload at offset 8,
  * which the caller has written. */
-static size_t icmp4_frame(struct gen *g, uint8_t *f, uint32_t src, uint32_t dst,
-                          uint8_t ttl, uint8_t type, uint8_t code,
+static size_t icmp4_frame(uint8_t *f, struct ip4 *h, uint8_t type, uint8_t code,
                           uint32_t rest, size_t plen)
 {
 	uint8_t *ip = eth_hdr(f, ETH_IP4), *ih = ip + 20;
@@ -793,7 +831,9 @@ static size_t icmp4_frame(struct gen *g, uint8_t *f, uint32_t src, uint32_t dst,
 	put16(ih + 2, 0);
 	put32(ih + 4, rest);
 	put16(ih + 2, l4_csum4(0, 0, 1, ih, 8 + plen));
-	ip4_hdr(ip, 28 + plen, (uint16_t)rng32(&g->rng), 0, ttl, 1, src, dst);
+	h->proto = 1;
+	h->frag = 0;
+	ip4_hdr(ip, 28 + plen, h);
 	return 14 + 28 + plen;
 }
 
@@ -806,22 +846,29 @@ static uint16_t source_dport(struct gen *g, const struct source *s)
 {
 	if (s->style == S_VERTICAL)
 		return (uint16_t)range(&g->rng, 1, 65535);
-	if (s->style == S_FEW || chance(&g->rng, 150))
-		return tcp_port(g);
-	return s->dport;
+	if (s->style == S_FEW)
+		return s->dport[below(&g->rng, 4)];
+	return chance(&g->rng, 30) ? tcp_port(g) : s->dport[0];
+}
+
+/* The common IPv4 fields of a packet from a population source. */
+static void source_ip(struct gen *g, const struct source *s, struct ip4 *h,
+                      uint32_t ttl_pm)
+{
+	h->src = s->addr;
+	h->dst = random_dst(g);
+	h->id = rnd16(g);
+	h->ttl = vary_ttl(g, s->ttl, ttl_pm);
 }
 
 static void source_syn(struct gen *g, const struct source *s, struct tcpseg *t)
 {
-	t->src = s->addr;
-	t->dst = random_dst(g);
+	source_ip(g, s, &t->ip, 50);
 	t->sport = s->sport ? s->sport : ephemeral(g, s->fp);
 	t->dport = source_dport(g, s);
 	t->seq = rng32(&g->rng);
 	t->ack = 0;
 	t->win = s->win;
-	t->id = (uint16_t)rng32(&g->rng);
-	t->ttl = vary_ttl(g, s->ttl, 50);
 	t->flags = TH_SYN;
 	t->fp = s->fp;
 }
@@ -834,44 +881,29 @@ static size_t b_syn(struct gen *g, uint8_t *f)
 	return tcp4_frame(g, f, &t);
 }
 
+/* A sweeping scanner's SYN; the caller sets what its tool does. */
+static void scanner_syn(struct gen *g, struct scanner *sc, struct tcpseg *t)
+{
+	t->ip.src = sc->addr;
+	t->ip.dst = sweep(sc);
+	t->ip.id = 54321;
+	t->ip.ttl = vary_ttl(g, sc->ttl, 20);
+	t->seq = rng32(&g->rng);
+	t->ack = 0;
+	t->flags = TH_SYN;
+}
+
 /* masscan-like: fixed source port per scan, IP ID 54321, window 1024. */
 static size_t b_masscan(struct gen *g, uint8_t *f)
 {
 	struct scanner *sc = &g->masscan[below(&g->rng, NMASSCAN)];
-	struct tcpseg t = {
-	    .src = sc->addr,
-	    .dst = sweep(sc),
-	    .seq = rng32(&g->rng),
-	    .sport = sc->sport,
-	    .dport = sc->ports[below(&g->rng, sc->nports)],
-	    .win = 1024,
-	    .id = 54321,
-	    .ttl = vary_ttl(g, sc->ttl, 20),
-	    .flags = TH_SYN,
-	    .fp = FP_RAW,
-	};
+	struct tcpseg t;
 
-	return tcp4_frame(g, f, &t);
-}
-
-/* Mirai-like: sequence number = destination address, ports 23 and 2323. */
-static size_t b_mirai(struct gen *g, uint8_t *f)
-{
-	struct source *b = &g->bots[below(&g->rng, g->nbots)];
-	uint32_t r = rng32(&g->rng);
-	struct tcpseg t = {
-	    .src = b->addr,
-	    .dst = random_dst(g),
-	    .sport = (uint16_t)(1024 + (r >> 16) % 64512),
-	    .dport = (r & 0xff) < 26 ? 2323 : 23,
-	    .win = (uint16_t)rng32(&g->rng),
-	    .id = (uint16_t)rng32(&g->rng),
-	    .ttl = vary_ttl(g, b->ttl, 50),
-	    .flags = TH_SYN,
-	    .fp = FP_RAW,
-	};
-
-	t.seq = t.dst;
+	scanner_syn(g, sc, &t);
+	t.sport = sc->sport;
+	t.dport = sc->ports[below(&g->rng, sc->nports)];
+	t.win = 1024;
+	t.fp = FP_RAW;
 	return tcp4_frame(g, f, &t);
 }
 
@@ -879,19 +911,34 @@ static size_t b_mirai(struct gen *g, uint8_t *f)
 static size_t b_zmap(struct gen *g, uint8_t *f)
 {
 	struct scanner *sc = &g->zmap[below(&g->rng, NZMAP)];
-	struct tcpseg t = {
-	    .src = sc->addr,
-	    .dst = sweep(sc),
-	    .seq = rng32(&g->rng),
-	    .sport = (uint16_t)(sc->sport + below(&g->rng, 64)),
-	    .dport = sc->ports[0],
-	    .win = 65535,
-	    .id = 54321,
-	    .ttl = vary_ttl(g, sc->ttl, 20),
-	    .flags = TH_SYN,
-	    .fp = FP_MSS,
-	};
+	struct tcpseg t;
 
+	scanner_syn(g, sc, &t);
+	t.sport = (uint16_t)(sc->sport + below(&g->rng, 64));
+	t.dport = sc->ports[0];
+	t.win = 65535;
+	t.fp = FP_MSS;
+	return tcp4_frame(g, f, &t);
+}
+
+/* Mirai-like: sequence number = destination address, ports 23 and 2323. */
+static size_t b_mirai(struct gen *g, uint8_t *f)
+{
+	struct source *b = &g->bots[below(&g->rng, g->nbots)];
+	uint64_t r = rng64(&g->rng);
+	struct tcpseg t;
+
+	t.ip.src = b->addr;
+	t.ip.dst = random_dst(g);
+	t.ip.id = (uint16_t)r;
+	t.ip.ttl = vary_ttl(g, b->ttl, 50);
+	t.seq = t.ip.dst;
+	t.ack = 0;
+	t.sport = (uint16_t)(1024 + (r >> 16 & 0xffff) % 64512);
+	t.dport = (r >> 32 & 0xff) < 26 ? 2323 : 23;
+	t.win = (uint16_t)(r >> 48);
+	t.flags = TH_SYN;
+	t.fp = FP_RAW;
 	return tcp4_frame(g, f, &t);
 }
 
@@ -907,43 +954,43 @@ static struct victim *victim(struct gen *g)
 	return v;
 }
 
+static void victim_ip(struct gen *g, const struct victim *v, struct ip4 *h)
+{
+	h->src = v->addr;
+	h->dst = v->last_dst;
+	h->id = rnd16(g);
+	h->ttl = vary_ttl(g, v->ttl, 20);
+}
+
 static size_t b_synack(struct gen *g, uint8_t *f)
 {
 	struct victim *v = victim(g);
-	struct tcpseg t = {
-	    .src = v->addr,
-	    .dst = v->last_dst,
-	    .seq = rng32(&g->rng),
-	    .ack = rng32(&g->rng),
-	    .sport = v->port,
-	    .dport = v->last_dport,
-	    .win = fps[v->fp].win,
-	    .id = (uint16_t)rng32(&g->rng),
-	    .ttl = vary_ttl(g, v->ttl, 20),
-	    .flags = TH_SYN | TH_ACK,
-	    .fp = v->fp,
-	};
+	struct tcpseg t;
 
+	victim_ip(g, v, &t.ip);
+	t.seq = rng32(&g->rng);
+	t.ack = rng32(&g->rng);
+	t.sport = v->port;
+	t.dport = v->last_dport;
+	t.win = fps[v->fp].win;
+	t.flags = TH_SYN | TH_ACK;
+	t.fp = v->fp;
 	return tcp4_frame(g, f, &t);
 }
 
 static size_t b_rst(struct gen *g, uint8_t *f)
 {
 	struct victim *v = victim(g);
-	int ack = chance(&g->rng, 500);
-	struct tcpseg t = {
-	    .src = v->addr,
-	    .dst = v->last_dst,
-	    .seq = rng32(&g->rng),
-	    .ack = ack ? rng32(&g->rng) : 0,
-	    .sport = v->port,
-	    .dport = v->last_dport,
-	    .id = (uint16_t)rng32(&g->rng),
-	    .ttl = vary_ttl(g, v->ttl, 20),
-	    .flags = (uint8_t)(ack ? TH_RST | TH_ACK : TH_RST),
-	    .fp = FP_RAW,
-	};
+	struct tcpseg t;
 
+	victim_ip(g, v, &t.ip);
+	t.seq = rng32(&g->rng);
+	t.flags = chance(&g->rng, 500) ? TH_RST | TH_ACK : TH_RST;
+	t.ack = t.flags & TH_ACK ? rng32(&g->rng) : 0;
+	t.sport = v->port;
+	t.dport = v->last_dport;
+	t.win = 0;
+	t.fp = FP_RAW;
 	return tcp4_frame(g, f, &t);
 }
 
@@ -953,70 +1000,76 @@ static size_t b_unreach(struct gen *g, uint8_t *f)
 {
 	static const uint8_t codes[8] = {3, 3, 3, 3, 1, 1, 13, 10};
 	struct victim *v = victim(g);
-	uint8_t *q = f + 14 + 28, *qt = q + 20;
-	int udp = chance(&g->rng, 600);
-	uint16_t sport = (uint16_t)range(&g->rng, 1024, 65535);
+	uint8_t *q = f + 14 + 28, *qt = q + 20, code;
+	struct ip4 h, qh = {.src = v->last_dst, .dst = v->addr};
+	size_t qlen = 40;
 
-	put16(qt, sport);
+	qh.id = rnd16(g);
+	qh.ttl = (uint8_t)range(&g->rng, 30, 250);
+	qh.proto = chance(&g->rng, 600) ? 17 : 6;
+	put16(qt, (uint16_t)range(&g->rng, 1024, 65535));
 	put16(qt + 2, v->port);
-	if (udp) {
-		uint16_t ulen = (uint16_t)range(&g->rng, 12, 512);
-
-		put16(qt + 4, ulen);
-		put16(qt + 6, (uint16_t)rng32(&g->rng));
-		ip4_hdr(q, 20 + ulen, (uint16_t)rng32(&g->rng), 0,
-		        (uint8_t)range(&g->rng, 30, 250), 17, v->last_dst,
-		        v->addr);
+	if (qh.proto == 17) {
+		qlen = 20 + range(&g->rng, 12, 512);
+		put16(qt + 4, (uint16_t)(qlen - 20));
+		put16(qt + 6, rnd16(g));
 	} else {
 		put32(qt + 4, rng32(&g->rng));
-		ip4_hdr(q, 40, (uint16_t)rng32(&g->rng), 0,
-		        (uint8_t)range(&g->rng, 30, 250), 6, v->last_dst,
-		        v->addr);
 	}
-	return icmp4_frame(g, f, v->addr, v->last_dst, vary_ttl(g, v->ttl, 20),
-	                   3, codes[below(&g->rng, 8)], 0, 28);
+	ip4_hdr(q, qlen, &qh);
+	victim_ip(g, v, &h);
+	code = codes[below(&g->rng, 8)];
+	return icmp4_frame(f, &h, 3, code, 0, 28);
 }
 
 static size_t b_udp(struct gen *g, uint8_t *f)
 {
 	struct source *s = zipf_source(g);
 	const struct probe *pr = &udp_probes[s->uport];
-	uint16_t dport, sport;
+	uint16_t dport = pr->port ? pr->port : (uint16_t)(s->dport[1] | 1024);
+	uint16_t sport;
+	struct ip4 h;
 
-	if (!chance(&g->rng, 800))
+	if (!chance(&g->rng, 950)) { /* another probe; random port if none */
 		pr = &udp_probes[g->udp_probe_of[rng32(&g->rng) & 1023]];
-	dport = pr->port ? pr->port : (uint16_t)range(&g->rng, 1024, 65535);
+		dport =
+		    pr->port ? pr->port : (uint16_t)range(&g->rng, 1024, 65535);
+	}
 	sport = s->sport ? s->sport : ephemeral(g, s->fp);
-	return udp4_frame(g, f, s->addr, random_dst(g), sport, dport,
-	                  vary_ttl(g, s->ttl, 50), pr);
+	source_ip(g, s, &h, 50);
+	return udp4_frame(g, f, &h, sport, dport, pr);
 }
 
 static size_t b_echo(struct gen *g, uint8_t *f)
 {
 	struct source *s = zipf_source(g);
 	uint32_t rest = (s->addr & 0xffff) << 16 | below(&g->rng, 4096);
+	struct ip4 h;
 
 	fill(g, f + 14 + 28, s->icmplen);
-	return icmp4_frame(g, f, s->addr, random_dst(g),
-	                   vary_ttl(g, s->ttl, 50), 8, 0, rest, s->icmplen);
+	source_ip(g, s, &h, 50);
+	return icmp4_frame(f, &h, 8, 0, rest, s->icmplen);
 }
 
 /* GRE carrying a small inner IPv4/UDP packet between private addresses. */
 static size_t b_gre(struct gen *g, uint8_t *f)
 {
 	struct source *s = zipf_source(g);
-	uint32_t dst = random_dst(g);
 	uint8_t *ip = eth_hdr(f, ETH_IP4), *gh = ip + 20, *in = gh + 4;
+	struct ip4 h, ih = {.ttl = 64, .proto = 17};
 
 	put32(gh, ETH_IP4);
-	ip4_hdr(in, 28, (uint16_t)rng32(&g->rng), 0, 64, 17,
-	        0x0a000000 | (rng32(&g->rng) & 0xffffff),
-	        0xc0a80000 | (rng32(&g->rng) & 0xffff));
+	ih.src = 0x0a000000 | (rng32(&g->rng) & 0xffffff);
+	ih.dst = 0xc0a80000 | (rng32(&g->rng) & 0xffff);
+	ih.id = rnd16(g);
+	ip4_hdr(in, 28, &ih);
 	put16(in + 20, (uint16_t)range(&g->rng, 1024, 65535));
 	put16(in + 22, 53);
 	put32(in + 24, 8u << 16);
-	ip4_hdr(ip, 52, (uint16_t)rng32(&g->rng), 0, vary_ttl(g, s->ttl, 50),
-	        47, s->addr, dst);
+	source_ip(g, s, &h, 50);
+	h.proto = 47;
+	h.frag = 0;
+	ip4_hdr(ip, 52, &h);
 	return 14 + 52;
 }
 
@@ -1025,12 +1078,15 @@ static size_t b_esp(struct gen *g, uint8_t *f)
 	struct source *s = zipf_source(g);
 	uint8_t *ip = eth_hdr(f, ETH_IP4), *eh = ip + 20;
 	size_t plen = 8 * range(&g->rng, 2, 12);
+	struct ip4 h;
 
-	put32(eh, s->addr * 2654435761u | 0x100);
+	put32(eh, (s->addr * 2654435761u) | 0x100);
 	put32(eh + 4, range(&g->rng, 1, 1000));
 	fill(g, eh + 8, plen);
-	ip4_hdr(ip, 28 + plen, (uint16_t)rng32(&g->rng), 0,
-	        vary_ttl(g, s->ttl, 50), 50, s->addr, random_dst(g));
+	source_ip(g, s, &h, 50);
+	h.proto = 50;
+	h.frag = 0;
+	ip4_hdr(ip, 28 + plen, &h);
 	return 14 + 28 + plen;
 }
 
@@ -1041,15 +1097,15 @@ static size_t b_frag(struct gen *g, uint8_t *f)
 	static const uint16_t mtu[4] = {1500, 1500, 1276, 572};
 	struct source *s = zipf_source(g);
 	uint8_t *ip = eth_hdr(f, ETH_IP4), *l4 = ip + 20;
-	uint32_t dst = random_dst(g);
-	uint8_t proto = chance(&g->rng, 850) ? 17 : 1;
 	size_t len = mtu[below(&g->rng, 4)];
-	uint16_t frag;
+	struct ip4 h;
 
+	source_ip(g, s, &h, 50);
+	h.proto = chance(&g->rng, 850) ? 17 : 1;
 	if (chance(&g->rng, 500)) {
-		frag = IP_MF;
+		h.frag = IP_MF;
 		fill(g, l4, len - 20);
-		if (proto == 17) {
+		if (h.proto == 17) {
 			put16(l4, chance(&g->rng, 500) ? 53 : 123);
 			put16(l4 + 2, (uint16_t)range(&g->rng, 1024, 65535));
 			put16(l4 + 4, (uint16_t)(2 * (len - 20) + 100));
@@ -1057,20 +1113,18 @@ static size_t b_frag(struct gen *g, uint8_t *f)
 		} else {
 			l4[0] = 8;
 			l4[1] = 0;
-			put16(l4 + 2, (uint16_t)rng32(&g->rng)); /* whole */
 		}
 	} else {
 		uint16_t k = (uint16_t)range(&g->rng, 1, 3);
 
-		frag = (uint16_t)(k * ((len - 20) / 8));
+		h.frag = (uint16_t)(k * ((len - 20) / 8));
 		if (k < 3 && chance(&g->rng, 500))
-			frag |= IP_MF;
+			h.frag |= IP_MF;
 		else
 			len = 20 + 8 * range(&g->rng, 1, 160);
 		fill(g, l4, len - 20);
 	}
-	ip4_hdr(ip, len, (uint16_t)rng32(&g->rng), frag,
-	        vary_ttl(g, s->ttl, 50), proto, s->addr, dst);
+	ip4_hdr(ip, len, &h);
 	return 14 + len;
 }
 
@@ -1079,18 +1133,19 @@ static size_t b_ipv6(struct gen *g, uint8_t *f)
 {
 	struct source *s = zipf_source(g);
 	uint8_t *ip = eth_hdr(f, ETH_IP6), *th = ip + 40;
-	uint64_t h = s->addr, lo, hi = splitmix64(&h);
+	uint64_t h = s->addr, hi, lo;
 	struct tcpseg t;
 	uint32_t sum = 6;
 	size_t hl;
 
+	hi = splitmix64(&h);
 	lo = splitmix64(&h);
 	source_syn(g, s, &t);
 	hl = tcp_hdr(g, th, &t);
 	put32(ip, 0x60000000 | (rng32(&g->rng) & 0xfffff));
 	put16(ip + 4, (uint16_t)hl);
 	ip[6] = 6;
-	ip[7] = t.ttl;
+	ip[7] = t.ip.ttl;
 	put32(ip + 8, 0x2a000000 | (uint32_t)(hi >> 40));
 	put32(ip + 12, (uint32_t)hi);
 	put32(ip + 16, (uint32_t)(lo >> 32));
@@ -1109,16 +1164,16 @@ static size_t b_ipv6(struct gen *g, uint8_t *f)
 static size_t b_nonip(struct gen *g, uint8_t *f)
 {
 	static const uint8_t arp[8] = {0, 1, 8, 0, 6, 4, 0, 1};
+	static const uint8_t lldp_mac[6] = {0x01, 0x80, 0xc2, 0, 0, 0x0e};
+	/* chassis id (MAC), port id "ge0", TTL 120, end */
+	static const uint8_t lldp[] = {
+	    0x02, 0x07, 0x04, 0x00, 0x0c, 0x29, 0x7e, 0x11, 0x01, 0x04, 0x04,
+	    0x05, 'g',  'e',  '0',  0x06, 0x02, 0x00, 0x78, 0x00, 0x00};
 	uint8_t *p;
 
 	if (chance(&g->rng, 150)) {
-		static const uint8_t lldp[] = {
-		    0x02, 0x07, 0x04, 0x00, 0x0c, 0x29, 0x7e,
-		    0x11, 0x01, 0x04, 0x04, 0x05, 'g',  'e',
-		    '0',  0x06, 0x02, 0x00, 0x78, 0x00, 0x00};
-
 		p = eth_hdr(f, ETH_LLDP);
-		memcpy(f, BYTES(0x01, 0x80, 0xc2, 0, 0, 0x0e), 6);
+		memcpy(f, lldp_mac, 6);
 		memcpy(p, lldp, sizeof(lldp));
 		return 14 + sizeof(lldp);
 	}
@@ -1133,48 +1188,52 @@ static size_t b_nonip(struct gen *g, uint8_t *f)
 }
 
 /* Worst mix: random sources, random ports, random /16s. */
+static void random_ip(struct gen *g, struct ip4 *h)
+{
+	h->src = random_src(g);
+	h->dst = random_dst(g);
+	h->id = rnd16(g);
+	h->ttl = (uint8_t)range(&g->rng, 30, 250);
+}
+
 static size_t b_rsyn(struct gen *g, uint8_t *f)
 {
-	uint8_t fp = (uint8_t)below(&g->rng, FP_COUNT);
-	struct tcpseg t = {
-	    .src = random_src(g),
-	    .dst = random_dst(g),
-	    .seq = rng32(&g->rng),
-	    .sport = (uint16_t)range(&g->rng, 1024, 65535),
-	    .dport = (uint16_t)range(&g->rng, 1, 65535),
-	    .win = (uint16_t)rng32(&g->rng),
-	    .id = (uint16_t)rng32(&g->rng),
-	    .ttl = (uint8_t)range(&g->rng, 30, 250),
-	    .flags = TH_SYN,
-	    .fp = fp,
-	};
+	struct tcpseg t;
 
+	random_ip(g, &t.ip);
+	t.seq = rng32(&g->rng);
+	t.ack = 0;
+	t.sport = (uint16_t)range(&g->rng, 1024, 65535);
+	t.dport = (uint16_t)range(&g->rng, 1, 65535);
+	t.win = rnd16(g);
+	t.flags = TH_SYN;
+	t.fp = (uint8_t)below(&g->rng, FP_COUNT);
 	return tcp4_frame(g, f, &t);
 }
 
 static size_t b_rudp(struct gen *g, uint8_t *f)
 {
-	uint32_t src = random_src(g);
-	uint16_t sport = (uint16_t)range(&g->rng, 1024, 65535);
-	uint16_t dport = (uint16_t)range(&g->rng, 1, 65535);
+	uint16_t sport, dport;
+	struct ip4 h;
 
-	return udp4_frame(g, f, src, random_dst(g), sport, dport,
-	                  (uint8_t)range(&g->rng, 30, 250),
-	                  &udp_probes[NUDP - 1]);
+	random_ip(g, &h);
+	sport = (uint16_t)range(&g->rng, 1024, 65535);
+	dport = (uint16_t)range(&g->rng, 1, 65535);
+	return udp4_frame(g, f, &h, sport, dport, &udp_probes[NUDP - 1]);
 }
 
 static size_t b_ricmp(struct gen *g, uint8_t *f)
 {
 	static const uint8_t types[8] = {8, 8, 8, 8, 13, 17, 3, 11};
-	uint32_t src = random_src(g);
 	uint8_t type = types[below(&g->rng, 8)];
 	uint8_t code = (uint8_t)(type == 3 ? below(&g->rng, 16) : 0);
 	size_t plen = 4 * below(&g->rng, 9);
+	uint32_t rest = rng32(&g->rng);
+	struct ip4 h;
 
 	fill(g, f + 14 + 28, plen);
-	return icmp4_frame(g, f, src, random_dst(g),
-	                   (uint8_t)range(&g->rng, 30, 250), type, code,
-	                   rng32(&g->rng), plen);
+	random_ip(g, &h);
+	return icmp4_frame(f, &h, type, code, rest, plen);
 }
 
 /* Population: fixed port per source, random destinations and source ports,
@@ -1185,9 +1244,9 @@ static size_t b_psyn(struct gen *g, uint8_t *f)
 	struct tcpseg t;
 
 	source_syn(g, s, &t);
-	t.dport = s->dport;
+	t.dport = s->dport[0];
 	t.sport = (uint16_t)range(&g->rng, 1024, 65535);
-	t.ttl = vary_ttl(g, s->ttl, 200);
+	t.ip.ttl = vary_ttl(g, s->ttl, 200);
 	return tcp4_frame(g, f, &t);
 }
 
@@ -1195,11 +1254,13 @@ static size_t b_pudp(struct gen *g, uint8_t *f)
 {
 	struct source *s = zipf_source(g);
 	const struct probe *pr = &udp_probes[s->uport];
-	uint16_t dport = pr->port ? pr->port : (uint16_t)(s->dport | 1024);
+	uint16_t dport = pr->port ? pr->port : (uint16_t)(s->dport[0] | 1024);
+	uint16_t sport;
+	struct ip4 h;
 
-	return udp4_frame(g, f, s->addr, random_dst(g),
-	                  (uint16_t)range(&g->rng, 1024, 65535), dport,
-	                  vary_ttl(g, s->ttl, 200), pr);
+	source_ip(g, s, &h, 200);
+	sport = (uint16_t)range(&g->rng, 1024, 65535);
+	return udp4_frame(g, f, &h, sport, dport, pr);
 }
 
 static const build_fn builders[K_COUNT] = {

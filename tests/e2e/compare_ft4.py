@@ -278,6 +278,14 @@ def check_literal(exp, intervals, diff, with_stats):
         got = len(intervals.get(int(s), ([], None))[0])
         if got != n:
             diff("interval %s: %d records expected, %d found" % (s, n, got))
+    for s, keys in exp.get("order", {}).items():
+        got = [[r["src_ip"], r["dst_net"], r["protocol"], r["dst_port"]]
+               for r in intervals.get(int(s), ([], None))[0]]
+        if got != keys:
+            i = next((i for i, (a, b) in enumerate(zip(keys, got)) if a != b),
+                     min(len(keys), len(got)))
+            diff("interval %s: record order differs first at #%d: expected "
+                 "%s, got %s" % (s, i, keys[i:i + 1], got[i:i + 1]))
     allrecs = [r for s in starts for r in intervals[s][0]]
     for item in exp.get("records", []):
         hits = [r for r in allrecs if _matches(r, item["where"])]
