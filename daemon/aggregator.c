@@ -80,7 +80,7 @@ static int close_interval(struct agg_state *s)
 	rc = ftable_emit(s->table, s->mark_start, run);
 	if (rc < 0) {
 		log_error("aggregator %u: cannot finish interval %lld: %s",
-			  s->id, (long long)s->mark_start, strerror(-rc));
+		          s->id, (long long)s->mark_start, strerror(-rc));
 		atomic_store(&s->pl->failed, 1);
 		/* hand over what was encoded: the merger writes it */
 	}
@@ -92,9 +92,9 @@ static int close_interval(struct agg_state *s)
 	msg.run = run;
 	if (pipe_send(s->push, &msg) < 0) {
 		log_error("aggregator %u: cannot hand interval %lld to the "
-			  "merger: %s",
-			  s->id, (long long)s->mark_start,
-			  zmq_strerror(zmq_errno()));
+		          "merger: %s",
+		          s->id, (long long)s->mark_start,
+		          zmq_strerror(zmq_errno()));
 		ftrun_free(run);
 		return -EIO;
 	}

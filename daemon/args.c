@@ -8,21 +8,21 @@
 
 #include "errbuf.h"
 
-#define OPT_LOG_LEVEL 1000
+#define OPT_LOG_LEVEL    1000
 #define OPT_PRINT_CONFIG 1001
 
 static const struct option long_opts[] = {
-	{"config", required_argument, NULL, 'c'},
-	{"input", required_argument, NULL, 'r'},
-	{"output-dir", required_argument, NULL, 'o'},
-	{"threads", required_argument, NULL, 'T'},
-	{"monitor", required_argument, NULL, 'n'},
-	{"interval", required_argument, NULL, 'i'},
-	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-	{"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{NULL, 0, NULL, 0},
+    {"config", required_argument, NULL, 'c'},
+    {"input", required_argument, NULL, 'r'},
+    {"output-dir", required_argument, NULL, 'o'},
+    {"threads", required_argument, NULL, 'T'},
+    {"monitor", required_argument, NULL, 'n'},
+    {"interval", required_argument, NULL, 'i'},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 /* flag -> config key */
@@ -32,12 +32,12 @@ static const struct {
 	const char *flag;
 	const char *arg;
 } flag_keys[] = {
-	{'r', "inputs", "-r, --input", "URI"},
-	{'o', "output_dir", "-o, --output-dir", "DIR"},
-	{'T', "threads", "-T, --threads", "N"},
-	{'n', "monitor", "-n, --monitor", "NAME"},
-	{'i', "interval", "-i, --interval", "SECONDS"},
-	{OPT_LOG_LEVEL, "log_level", "    --log-level", "LEVEL"},
+    {'r', "inputs", "-r, --input", "URI"},
+    {'o', "output_dir", "-o, --output-dir", "DIR"},
+    {'T', "threads", "-T, --threads", "N"},
+    {'n', "monitor", "-n, --monitor", "NAME"},
+    {'i', "interval", "-i, --interval", "SECONDS"},
+    {OPT_LOG_LEVEL, "log_level", "    --log-level", "LEVEL"},
 };
 
 #define N_FLAG_KEYS (sizeof flag_keys / sizeof flag_keys[0])
@@ -70,36 +70,37 @@ static void print_wrapped(FILE *out, const char *text, int indent)
 void args_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: umbrad [-c FILE] [-r URI]... [options]\n"
-		"Aggregate darknet packets into flowtuple v4 Avro files.\n\n"
-		"  -c, --config FILE\n"
-		"        YAML configuration (default: the embedded defaults, "
-		"as --print-config\n        shows them)\n");
+	        "Usage: umbrad [-c FILE] [-r URI]... [options]\n"
+	        "Aggregate darknet packets into flowtuple v4 Avro files.\n\n"
+	        "  -c, --config FILE\n"
+	        "        YAML configuration (default: the embedded defaults, "
+	        "as --print-config\n        shows them)\n");
 	for (size_t i = 0; i < N_FLAG_KEYS; i++) {
 		const struct umbra_cfg_key *k =
-			umbra_config_key(flag_keys[i].key);
+		    umbra_config_key(flag_keys[i].key);
 		char text[1024];
 		if (!k)
 			continue;
 		fprintf(out, "  %s %s\n        ", flag_keys[i].flag,
-			flag_keys[i].arg);
+		        flag_keys[i].arg);
 		snprintf(text, sizeof text, "%s [key %s, default %s]", k->help,
-			 k->name, k->def && *k->def ? k->def : "none");
+		         k->name, k->def && *k->def ? k->def : "none");
 		print_wrapped(out, text, 8);
 	}
-	fprintf(out,
-		"      --print-config\n"
-		"        print the effective configuration as YAML and exit\n"
-		"  -h, --help\n        this help\n"
-		"  -V, --version\n        the version\n\n"
-		"-r may be repeated: the inputs are read in order as one "
-		"stream, and replace\nthe configuration file's inputs. Files "
-		"(pcap, pcapng, ERF; plain, gzip, bzip2,\nxz) are recognised by "
-		"their magic bytes; erf:FILE or a name with .erf reads\nERF; "
-		"any other libtrace URI (pcapint:eth0, ...) goes through "
-		"libtrace.\nEvery configuration key is described in "
-		"umbra.yaml(5) and conf/umbra.yaml.\nExit status: 0 done, 1 an "
-		"input or output failed (see the log), 2 usage.\n");
+	fprintf(
+	    out,
+	    "      --print-config\n"
+	    "        print the effective configuration as YAML and exit\n"
+	    "  -h, --help\n        this help\n"
+	    "  -V, --version\n        the version\n\n"
+	    "-r may be repeated: the inputs are read in order as one "
+	    "stream, and replace\nthe configuration file's inputs. Files "
+	    "(pcap, pcapng, ERF; plain, gzip, bzip2,\nxz) are recognised by "
+	    "their magic bytes; erf:FILE or a name with .erf reads\nERF; "
+	    "any other libtrace URI (pcapint:eth0, ...) goes through "
+	    "libtrace.\nEvery configuration key is described in "
+	    "umbra.yaml(5) and conf/umbra.yaml.\nExit status: 0 done, 1 an "
+	    "input or output failed (see the log), 2 usage.\n");
 }
 
 static const char *key_for(int opt, const char **flag)
@@ -112,8 +113,7 @@ static const char *key_for(int opt, const char **flag)
 	return NULL;
 }
 
-int args_parse(int argc, char **argv, struct args *a,
-	       struct umbra_config *cfg)
+int args_parse(int argc, char **argv, struct args *a, struct umbra_config *cfg)
 {
 	struct umbra_err err;
 	int opt, inputs_cleared = 0;
@@ -123,7 +123,7 @@ int args_parse(int argc, char **argv, struct args *a,
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":c:r:o:T:n:i:hV", long_opts,
-				  NULL)) != -1) {
+	                          NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			a->config_path = optarg;
@@ -139,16 +139,16 @@ int args_parse(int argc, char **argv, struct args *a,
 			break;
 		case ':':
 			fprintf(stderr, "umbrad: option %s needs a value\n",
-				argv[optind - 1]);
+			        argv[optind - 1]);
 			args_usage(stderr);
 			return 2;
 		case '?':
 			if (optopt)
 				fprintf(stderr, "umbrad: unknown option -%c\n",
-					optopt);
+				        optopt);
 			else
 				fprintf(stderr, "umbrad: unknown option %s\n",
-					argv[optind - 1]);
+				        argv[optind - 1]);
 			args_usage(stderr);
 			return 2;
 		default:
@@ -157,9 +157,9 @@ int args_parse(int argc, char **argv, struct args *a,
 	}
 	if (optind < argc) {
 		fprintf(stderr,
-			"umbrad: unexpected argument '%s' (inputs go after "
-			"-r)\n",
-			argv[optind]);
+		        "umbrad: unexpected argument '%s' (inputs go after "
+		        "-r)\n",
+		        argv[optind]);
 		args_usage(stderr);
 		return 2;
 	}
@@ -171,7 +171,7 @@ int args_parse(int argc, char **argv, struct args *a,
 	/* pass 2: flags over the file, in order */
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":c:r:o:T:n:i:hV", long_opts,
-				  NULL)) != -1) {
+	                          NULL)) != -1) {
 		const char *flag = NULL;
 		const char *key = key_for(opt, &flag);
 		if (!key)

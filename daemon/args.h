@@ -17,8 +17,7 @@ struct args {
  * Returns 0 to run, 1 after --help/--version/--print-config (exit 0), 2 on a
  * usage error (message printed; exit 2), 3 on a config file error (message
  * printed; exit 1). */
-int args_parse(int argc, char **argv, struct args *a,
-	       struct umbra_config *cfg);
+int args_parse(int argc, char **argv, struct args *a, struct umbra_config *cfg);
 
 void args_usage(FILE *out);
 

@@ -1,6 +1,6 @@
 /* capture.h: the capture backends' one interface.
  *
- * Each backend (capture_file.c: our own pcap/pcapng/ERF reader; 
+ * Each backend (capture_file.c: our own pcap/pcapng/ERF reader;
  * capture_libtrace.c: any other libtrace URI) fills one struct capture_ops;
  * the reader thread never asks which one it has.  capture_open() picks the
  * backend from the URI once, at start.
@@ -24,7 +24,7 @@ struct capture_ops {
 	 * -ENODATA = the input ended inside a record (a warning: every
 	 * complete record before it was returned), other < 0 = error. */
 	int (*next)(struct capture_src *src, struct umbra_frame *frame,
-		    struct umbra_err *err);
+	            struct umbra_err *err);
 	/* Frames the backend lost (kernel or NIC drops) so far; 0 for files. */
 	unsigned long long (*drops)(struct capture_src *src);
 	void (*close)(struct capture_src *src);

@@ -21,7 +21,7 @@ static struct capture_src *file_open(const char *uri, struct umbra_err *err)
 }
 
 static int file_next(struct capture_src *src, struct umbra_frame *frame,
-		     struct umbra_err *err)
+                     struct umbra_err *err)
 {
 	return capfile_next((struct capfile *)src, frame, err);
 }
@@ -38,9 +38,9 @@ static void file_close(struct capture_src *src)
 }
 
 const struct capture_ops capture_file_ops = {
-	.name = "file",
-	.open = file_open,
-	.next = file_next,
-	.drops = file_drops,
-	.close = file_close,
+    .name = "file",
+    .open = file_open,
+    .next = file_next,
+    .drops = file_drops,
+    .close = file_close,
 };

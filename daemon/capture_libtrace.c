@@ -56,7 +56,7 @@ static struct capture_src *lt_open(const char *uri, struct umbra_err *err)
 	if (trace_start(s->trace) == -1) {
 		libtrace_err_t e = trace_get_err(s->trace);
 		umbra_err_set(err, -EIO, "%s: libtrace cannot start: %s", uri,
-			      e.problem);
+		              e.problem);
 		goto fail;
 	}
 	s->packet = trace_create_packet();
@@ -73,7 +73,7 @@ fail:
 }
 
 static int lt_next(struct capture_src *src, struct umbra_frame *f,
-		   struct umbra_err *err)
+                   struct umbra_err *err)
 {
 	struct lt_src *s = (struct lt_src *)src;
 
@@ -84,7 +84,7 @@ static int lt_next(struct capture_src *src, struct umbra_frame *f,
 		if (rc < 0) {
 			libtrace_err_t e = trace_get_err(s->trace);
 			return umbra_err_set(err, -EIO, "%s: libtrace: %s",
-					     s->uri, e.problem);
+			                     s->uri, e.problem);
 		}
 		libtrace_linktype_t lt;
 		uint32_t remaining = 0;
@@ -124,9 +124,9 @@ static void lt_close(struct capture_src *src)
 }
 
 const struct capture_ops capture_libtrace_ops = {
-	.name = "libtrace",
-	.open = lt_open,
-	.next = lt_next,
-	.drops = lt_drops,
-	.close = lt_close,
+    .name = "libtrace",
+    .open = lt_open,
+    .next = lt_next,
+    .drops = lt_drops,
+    .close = lt_close,
 };

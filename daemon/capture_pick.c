@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const file_prefixes[] = {"pcapfile:", "pcap:", "pcapng:",
-					    "file:", NULL};
+static const char *const file_prefixes[] = {
+    "pcapfile:", "pcap:", "pcapng:", "file:", NULL};
 
 const struct capture_ops *capture_pick(const char *uri, const char **rest)
 {

@@ -17,7 +17,7 @@
 #include "log.h"
 #include "pipeline.h"
 
-#define FLUSH_EVERY 32
+#define FLUSH_EVERY      32
 #define STOP_CHECK_EVERY 1024
 
 struct cap_state {
@@ -42,7 +42,7 @@ static void flush_all(struct cap_state *s)
 /* Wait until ring r has a free slot (flushing first so the aggregator can
  * make progress).  Backs off from spinning to short sleeps. */
 static __attribute__((noinline)) void wait_room(struct cap_state *s,
-						struct spsc_ring *r)
+                                                struct spsc_ring *r)
 {
 	unsigned spins = 0;
 
@@ -58,7 +58,7 @@ static __attribute__((noinline)) void wait_room(struct cap_state *s,
 }
 
 static inline void push_pkt(struct cap_state *s, uint32_t agg,
-			    const struct ft_pkt *p)
+                            const struct ft_pkt *p)
 {
 	struct spsc_ring *r = pipeline_ring(s->pl, s->id, agg);
 
@@ -95,13 +95,13 @@ static void close_interval(struct cap_state *s, int64_t start, int64_t next)
 	msg.cnt = s->cnt;
 	if (pipe_send(s->push, &msg) < 0)
 		log_error("capture %u: cannot hand interval stats to the "
-			  "merger: %s",
-			  s->id, zmq_strerror(zmq_errno()));
+		          "merger: %s",
+		          s->id, zmq_strerror(zmq_errno()));
 	memset(&s->cnt, 0, sizeof s->cnt);
 }
 
 static inline void count_class(struct cap_state *s, enum umbra_pkt_class cls,
-			       const struct ft_pkt *p)
+                               const struct ft_pkt *p)
 {
 	switch (cls) {
 	case UMBRA_PKT_IPV4:
@@ -147,9 +147,10 @@ static int read_input(struct cap_state *s, const char *uri)
 	for (;;) {
 		if (__builtin_expect(n % STOP_CHECK_EVERY == 0, 0) &&
 		    atomic_load_explicit(&s->pl->stop, memory_order_relaxed)) {
-			log_info("capture %u: stopping %s on request after %llu "
-				 "packets",
-				 s->id, uri, (unsigned long long)n);
+			log_info(
+			    "capture %u: stopping %s on request after %llu "
+			    "packets",
+			    s->id, uri, (unsigned long long)n);
 			break;
 		}
 		rc = ops->next(src, &f, &err);
@@ -166,7 +167,7 @@ static int read_input(struct cap_state *s, const char *uri)
 		if (__builtin_expect(f.has_ts, 1)) {
 			int64_t closed;
 			switch (interval_clock_place(&s->clock, f.ts_sec,
-						     &closed)) {
+			                             &closed)) {
 			case INTERVAL_IN:
 			case INTERVAL_FIRST:
 				break;
@@ -193,7 +194,7 @@ static int read_input(struct cap_state *s, const char *uri)
 	s->cnt.backend_drops += ops->drops(src);
 	ops->close(src);
 	log_info("capture %u: %s: %llu packets", s->id, uri,
-		 (unsigned long long)n);
+	         (unsigned long long)n);
 	return ret;
 }
 
@@ -207,7 +208,7 @@ void *capture_thread_main(void *arg)
 	s.pl = a->pl;
 	s.id = a->id;
 	interval_clock_init(&s.clock, a->pl->cfg->interval,
-			    a->pl->cfg->max_time_jump);
+	                    a->pl->cfg->max_time_jump);
 	s.push = a->push;
 	for (size_t i = 0; i < a->inputs->n; i++) {
 		if (atomic_load(&s.pl->stop))
@@ -220,8 +221,8 @@ void *capture_thread_main(void *arg)
 	} else {
 		if (s.cnt.total)
 			log_warn("capture %u: %llu frames without a timestamp "
-				 "and no interval to count them in",
-				 s.id, (unsigned long long)s.cnt.total);
+			         "and no interval to count them in",
+			         s.id, (unsigned long long)s.cnt.total);
 		close_interval(&s, INTERVAL_NONE, INTERVAL_NONE);
 	}
 	done.kind = MSG_CAPTURE_DONE;

@@ -24,8 +24,8 @@ struct pending {
 	int64_t next;
 	uint32_t nruns;
 	uint32_t nstats;
-	struct ftrun **runs;                /* [n_agg] */
-	struct capture_counters *per_cap;   /* [n_cap] */
+	struct ftrun **runs;              /* [n_agg] */
+	struct capture_counters *per_cap; /* [n_cap] */
 };
 
 struct merger {
@@ -104,37 +104,37 @@ static void publish(struct merger *m, const struct interval_report *r)
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	log_info("interval %s: %" PRIu64 " packets (%" PRIu64 " IPv4, %" PRIu64
-		 " late, %" PRIu64 " bad time), %" PRIu64
-		 " flowtuples from %" PRIu64 " sources -> %s%s (%.3f s)",
-		 when, r->total.total, r->total.ipv4, r->total.late,
-		 r->total.bad_time, r->flowtuples, r->sources,
-		 r->file && *r->file ? r->file : "(no file)",
-		 r->file_committed ? "" : " [open]", r->write_seconds);
+	         " late, %" PRIu64 " bad time), %" PRIu64
+	         " flowtuples from %" PRIu64 " sources -> %s%s (%.3f s)",
+	         when, r->total.total, r->total.ipv4, r->total.late,
+	         r->total.bad_time, r->flowtuples, r->sources,
+	         r->file && *r->file ? r->file : "(no file)",
+	         r->file_committed ? "" : " [open]", r->write_seconds);
 	if (!m->pub || n < 0)
 		return;
 	if (zmq_send(m->pub, STATS_TOPIC, strlen(STATS_TOPIC),
-		     ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	             ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
 	    zmq_send(m->pub, json, (size_t)n, ZMQ_DONTWAIT) < 0)
 		log_debug("stats for %s not published: %s", when,
-			  zmq_strerror(zmq_errno()));
+		          zmq_strerror(zmq_errno()));
 }
 
 static void report_init(struct merger *m, struct interval_report *r,
-			int64_t start)
+                        int64_t start)
 {
 	memset(r, 0, sizeof *r);
 	r->monitor = m->pl->cfg->monitor;
 	r->start = start;
 	r->length = m->pl->cfg->interval;
-	r->n_capture = m->pl->n_cap < STATS_MAX_CAPTURE ? m->pl->n_cap
-						       : STATS_MAX_CAPTURE;
+	r->n_capture =
+	    m->pl->n_cap < STATS_MAX_CAPTURE ? m->pl->n_cap : STATS_MAX_CAPTURE;
 	r->file = "";
 }
 
 /* Write interval `start` with the records of runs (n of them, may be 0). */
 static void write_interval(struct merger *m, int64_t start,
-			   struct ftrun *const *runs, uint32_t n, int last,
-			   struct interval_report *r)
+                           struct ftrun *const *runs, uint32_t n, int last,
+                           struct interval_report *r)
 {
 	double t0 = mono_now();
 	int rc = output_begin(&m->out, start);
@@ -148,7 +148,7 @@ static void write_interval(struct merger *m, int64_t start,
 			rc = output_append(&m->out, d, len);
 			if (rc < 0) {
 				log_error("%s: write failed: %s", m->out.path,
-					  strerror(-rc));
+				          strerror(-rc));
 				output_abort(&m->out);
 				break;
 			}
@@ -161,13 +161,13 @@ static void write_interval(struct merger *m, int64_t start,
 			r->file_committed = rc == 0;
 		else
 			rc = output_end(&m->out, start, &r->file_committed,
-					&r->file_bytes);
+			                &r->file_bytes);
 	}
 	if (rc < 0)
 		atomic_store(&m->pl->failed, 1);
 	r->write_seconds = mono_now() - t0;
 	r->close_lag_seconds =
-		wall_now() - (double)(start + (int64_t)m->pl->cfg->interval);
+	    wall_now() - (double)(start + (int64_t)m->pl->cfg->interval);
 	m->intervals++;
 }
 
@@ -240,7 +240,7 @@ static void handle(struct merger *m, const struct pipe_msg *msg)
 	p = pending_get(m, msg->start);
 	if (!p) {
 		log_error("merger: out of memory; interval %lld lost",
-			  (long long)msg->start);
+		          (long long)msg->start);
 		ftrun_free(msg->run);
 		atomic_store(&m->pl->failed, 1);
 		return;
@@ -278,7 +278,7 @@ void *merger_main(void *arg)
 			if (zmq_errno() == EINTR)
 				continue;
 			log_error("merger: receive failed: %s",
-				  zmq_strerror(zmq_errno()));
+			          zmq_strerror(zmq_errno()));
 			atomic_store(&m.pl->failed, 1);
 			break;
 		}
@@ -301,7 +301,7 @@ void *merger_main(void *arg)
 		atomic_store(&m.pl->failed, 1);
 	free(m.pend);
 	log_info("merger: %llu intervals, %llu files written",
-		 (unsigned long long)m.intervals,
-		 (unsigned long long)m.out.files);
+	         (unsigned long long)m.intervals,
+	         (unsigned long long)m.out.files);
 	return NULL;
 }

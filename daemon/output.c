@@ -47,15 +47,16 @@ static int commit(struct output *o, uint64_t *bytes)
 	}
 	o->files++;
 	log_debug("wrote %s (%llu records, %llu bytes)", o->path,
-		  (unsigned long long)recs,
-		  (unsigned long long)(bytes ? *bytes : 0));
+	          (unsigned long long)recs,
+	          (unsigned long long)(bytes ? *bytes : 0));
 	return 0;
 }
 
 int output_begin(struct output *o, int64_t start)
 {
 	const struct umbra_config *c = o->cfg;
-	int64_t fs = outpath_file_start(start, c->interval, c->rotate_intervals);
+	int64_t fs =
+	    outpath_file_start(start, c->interval, c->rotate_intervals);
 	struct avro_writer_opts opts;
 	struct umbra_err err;
 	uint8_t sync[16];
@@ -66,10 +67,10 @@ int output_begin(struct output *o, int64_t start)
 	if (o->w)
 		commit(o, NULL);
 	rc = outpath_format(o->path, sizeof o->path, c->output_dir,
-			    c->output_template, c->monitor, fs);
+	                    c->output_template, c->monitor, fs);
 	if (rc < 0) {
 		log_error("cannot name the file for interval %lld: %s",
-			  (long long)start, strerror(-rc));
+		          (long long)start, strerror(-rc));
 		o->failures++;
 		return rc;
 	}
@@ -95,8 +96,7 @@ int output_append(struct output *o, const uint8_t *datum, size_t len)
 	return avro_writer_append(o->w, datum, len);
 }
 
-int output_end(struct output *o, int64_t start, int *committed,
-	       uint64_t *bytes)
+int output_end(struct output *o, int64_t start, int *committed, uint64_t *bytes)
 {
 	const struct umbra_config *c = o->cfg;
 	int64_t span = (int64_t)c->interval * c->rotate_intervals;

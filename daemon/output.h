@@ -34,7 +34,7 @@ int output_append(struct output *o, const uint8_t *datum, size_t len);
 /* Interval `start` is complete: commit the file if `start` is the last
  * interval of its period.  *committed / *bytes tell what happened. */
 int output_end(struct output *o, int64_t start, int *committed,
-	       uint64_t *bytes);
+               uint64_t *bytes);
 
 /* Commit whatever is open (end of input).  0 or -errno (logged). */
 int output_finish(struct output *o, uint64_t *bytes);

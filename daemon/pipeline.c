@@ -51,7 +51,7 @@ static void *stats_socket(struct pipeline *pl, const char *endpoint)
 	zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
 	if (zmq_bind(s, endpoint) != 0) {
 		log_error("stats_endpoint %s: cannot bind: %s", endpoint,
-			  zmq_strerror(zmq_errno()));
+		          zmq_strerror(zmq_errno()));
 		zmq_close(s);
 		return NULL;
 	}
@@ -93,7 +93,7 @@ int pipeline_run(struct pipeline *pl, const struct umbra_config *cfg)
 	for (uint32_t i = 0; i < pl->n_cap * pl->n_agg; i++) {
 		if (spsc_ring_init(&pl->rings[i], cfg->queue_size) < 0) {
 			log_error("cannot allocate %u-slot queues",
-				  cfg->queue_size);
+			          cfg->queue_size);
 			goto out;
 		}
 	}
@@ -109,7 +109,7 @@ int pipeline_run(struct pipeline *pl, const struct umbra_config *cfg)
 	mer.pull = zmq_socket(pl->zctx, ZMQ_PULL);
 	if (!mer.pull || zmq_bind(mer.pull, MERGE_ENDPOINT) != 0) {
 		log_error("cannot bind %s: %s", MERGE_ENDPOINT,
-			  zmq_strerror(zmq_errno()));
+		          zmq_strerror(zmq_errno()));
 		goto out;
 	}
 	mer.pub = stats_socket(pl, cfg->stats_endpoint);
@@ -122,7 +122,7 @@ int pipeline_run(struct pipeline *pl, const struct umbra_config *cfg)
 		agg[i].push = push_socket(pl);
 		if (!agg[i].push) {
 			log_error("cannot connect to the merger: %s",
-				  zmq_strerror(zmq_errno()));
+			          zmq_strerror(zmq_errno()));
 			goto out;
 		}
 	}
@@ -132,20 +132,20 @@ int pipeline_run(struct pipeline *pl, const struct umbra_config *cfg)
 	cap.push = push_socket(pl);
 	if (!cap.push) {
 		log_error("cannot connect to the merger: %s",
-			  zmq_strerror(zmq_errno()));
+		          zmq_strerror(zmq_errno()));
 		goto out;
 	}
 
 	log_info("pipeline: %u capture thread, %u aggregators, merger; "
-		 "interval %u s",
-		 pl->n_cap, pl->n_agg, cfg->interval);
+	         "interval %u s",
+	         pl->n_cap, pl->n_agg, cfg->interval);
 	if (pthread_create(&mer_tid, NULL, merger_main, &mer) != 0) {
 		log_error("cannot start the merger thread");
 		goto out;
 	}
 	for (; started_agg < pl->n_agg; started_agg++)
 		if (pthread_create(&agg_tid[started_agg], NULL, aggregator_main,
-				   &agg[started_agg]) != 0)
+		                   &agg[started_agg]) != 0)
 			break;
 	if (started_agg == pl->n_agg &&
 	    pthread_create(&cap_tid, NULL, capture_thread_main, &cap) == 0) {

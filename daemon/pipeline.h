@@ -25,7 +25,7 @@
 #include "stats.h"
 
 #define MERGE_ENDPOINT "inproc://umbra-merge"
-#define INTERVAL_NONE INT64_MIN /* "no interval": input ended / never began */
+#define INTERVAL_NONE  INT64_MIN /* "no interval": input ended / never began */
 
 /* Control messages in the rings (ft_pkt.flags has FT_PKT_CTRL). */
 #define CTRL_CLOSE 1 /* close interval `start`; `next` opens (or NONE: end) */
@@ -45,12 +45,12 @@ static inline void ctrl_make(struct ft_pkt *p, int64_t start, int64_t next)
 }
 
 static inline void ctrl_read(const struct ft_pkt *p, int64_t *start,
-			     int64_t *next)
+                             int64_t *next)
 {
 	*start = (int64_t)((uint64_t)p->dst_ip << 32 | p->src_ip);
 	*next = (int64_t)((uint64_t)p->tcp_rwin << 48 |
-			  (uint64_t)p->src_port << 32 |
-			  (uint64_t)p->dst_port << 16 | p->ip_len);
+	                  (uint64_t)p->src_port << 32 |
+	                  (uint64_t)p->dst_port << 16 | p->ip_len);
 }
 
 /* Messages to the merger over MERGE_ENDPOINT (copied by ZeroMQ; the run is
@@ -82,8 +82,8 @@ struct pipeline {
 	_Atomic uint64_t files_written;
 };
 
-static inline struct spsc_ring *pipeline_ring(struct pipeline *pl,
-					      uint32_t cap, uint32_t agg)
+static inline struct spsc_ring *pipeline_ring(struct pipeline *pl, uint32_t cap,
+                                              uint32_t agg)
 {
 	return &pl->rings[(uint64_t)cap * pl->n_agg + agg];
 }
@@ -105,8 +105,8 @@ struct ftable;
 struct aggregator_args {
 	struct pipeline *pl;
 	uint32_t id;
-	void *push;            /* PUSH socket connected to the merger */
-	struct ftable *table;  /* initialised by pipeline_run */
+	void *push;           /* PUSH socket connected to the merger */
+	struct ftable *table; /* initialised by pipeline_run */
 };
 void *aggregator_main(void *arg);
 

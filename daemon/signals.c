@@ -38,14 +38,15 @@ static void *sig_main(void *arg)
 			break;
 		default:
 			if (++stops == 1) {
-				log_info("%s: finishing the open interval, then "
-					 "exiting (send again to exit at once)",
-					 strsignal(sig));
+				log_info(
+				    "%s: finishing the open interval, then "
+				    "exiting (send again to exit at once)",
+				    strsignal(sig));
 				atomic_store(&pl->stop, 1);
 			} else {
 				log_warn("%s again: exiting now; the open "
-					 "interval is lost",
-					 strsignal(sig));
+				         "interval is lost",
+				         strsignal(sig));
 				_exit(1);
 			}
 		}

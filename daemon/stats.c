@@ -8,7 +8,7 @@
 #include <string.h>
 
 void capture_counters_add(struct capture_counters *sum,
-			  const struct capture_counters *c)
+                          const struct capture_counters *c)
 {
 	sum->total += c->total;
 	sum->ipv4 += c->ipv4;
@@ -34,7 +34,7 @@ struct jbuf {
 };
 
 static void jprintf(struct jbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void jprintf(struct jbuf *b, const char *fmt, ...)
 {
@@ -77,39 +77,39 @@ int stats_format_json(char *buf, size_t len, const struct interval_report *r)
 	jprintf(&b, "{\"version\":%d,\"monitor\":", STATS_VERSION);
 	jstring(&b, r->monitor);
 	jprintf(&b,
-		",\"interval\":{\"start\":%" PRId64 ",\"length\":%u}"
-		",\"packets\":{\"total\":%" PRIu64 ",\"ipv4\":%" PRIu64
-		",\"ipv6\":%" PRIu64 ",\"non_ip\":%" PRIu64
-		",\"malformed\":%" PRIu64 ",\"late\":%" PRIu64
-		",\"bad_time\":%" PRIu64 "}"
-		",\"bytes\":{\"wire\":%" PRIu64 ",\"ipv4\":%" PRIu64 "}"
-		",\"protocols\":{\"tcp\":%" PRIu64 ",\"udp\":%" PRIu64
-		",\"icmp\":%" PRIu64 ",\"other\":%" PRIu64 "}"
-		",\"flowtuples\":%" PRIu64 ",\"sources\":%" PRIu64,
-		r->start, r->length, t->total, t->ipv4, t->ipv6, t->non_ip,
-		t->malformed, t->late, t->bad_time, t->wire_bytes, t->ip_bytes,
-		t->tcp, t->udp, t->icmp, t->other, r->flowtuples, r->sources);
+	        ",\"interval\":{\"start\":%" PRId64 ",\"length\":%u}"
+	        ",\"packets\":{\"total\":%" PRIu64 ",\"ipv4\":%" PRIu64
+	        ",\"ipv6\":%" PRIu64 ",\"non_ip\":%" PRIu64
+	        ",\"malformed\":%" PRIu64 ",\"late\":%" PRIu64
+	        ",\"bad_time\":%" PRIu64 "}"
+	        ",\"bytes\":{\"wire\":%" PRIu64 ",\"ipv4\":%" PRIu64 "}"
+	        ",\"protocols\":{\"tcp\":%" PRIu64 ",\"udp\":%" PRIu64
+	        ",\"icmp\":%" PRIu64 ",\"other\":%" PRIu64 "}"
+	        ",\"flowtuples\":%" PRIu64 ",\"sources\":%" PRIu64,
+	        r->start, r->length, t->total, t->ipv4, t->ipv6, t->non_ip,
+	        t->malformed, t->late, t->bad_time, t->wire_bytes, t->ip_bytes,
+	        t->tcp, t->udp, t->icmp, t->other, r->flowtuples, r->sources);
 	jprintf(&b,
-		",\"drops\":{\"backend\":%" PRIu64 ",\"queue\":%" PRIu64
-		",\"aggregator\":%" PRIu64 "},\"capture\":[",
-		t->backend_drops, t->queue_drops, r->aggregator_drops);
+	        ",\"drops\":{\"backend\":%" PRIu64 ",\"queue\":%" PRIu64
+	        ",\"aggregator\":%" PRIu64 "},\"capture\":[",
+	        t->backend_drops, t->queue_drops, r->aggregator_drops);
 	for (uint32_t i = 0; i < r->n_capture && i < STATS_MAX_CAPTURE; i++) {
 		const struct capture_counters *c = &r->per_capture[i];
 		jprintf(&b,
-			"%s{\"id\":%u,\"packets\":%" PRIu64
-			",\"backend_drops\":%" PRIu64
-			",\"queue_drops\":%" PRIu64 "}",
-			i ? "," : "", i, c->total, c->backend_drops,
-			c->queue_drops);
+		        "%s{\"id\":%u,\"packets\":%" PRIu64
+		        ",\"backend_drops\":%" PRIu64
+		        ",\"queue_drops\":%" PRIu64 "}",
+		        i ? "," : "", i, c->total, c->backend_drops,
+		        c->queue_drops);
 	}
 	jprintf(&b, "],\"file\":{\"path\":");
 	jstring(&b, r->file ? r->file : "");
 	jprintf(&b,
-		",\"bytes\":%" PRIu64 ",\"committed\":%s}"
-		",\"write_seconds\":%.6f,\"close_lag_seconds\":%.3f"
-		",\"table_bytes\":%" PRIu64 "}",
-		r->file_bytes, r->file_committed ? "true" : "false",
-		r->write_seconds, r->close_lag_seconds, r->table_bytes);
+	        ",\"bytes\":%" PRIu64 ",\"committed\":%s}"
+	        ",\"write_seconds\":%.6f,\"close_lag_seconds\":%.3f"
+	        ",\"table_bytes\":%" PRIu64 "}",
+	        r->file_bytes, r->file_committed ? "true" : "false",
+	        r->write_seconds, r->close_lag_seconds, r->table_bytes);
 	if (b.overflow)
 		return -ENOSPC;
 	return (int)b.off;

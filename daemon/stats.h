@@ -10,7 +10,7 @@
 /* One capture thread's counters for one interval.  Hot-path counters: they
  * live in the capture thread's own struct and are copied at interval end. */
 struct capture_counters {
-	uint64_t total;     /* = ipv4 + ipv6 + non_ip + malformed */
+	uint64_t total; /* = ipv4 + ipv6 + non_ip + malformed */
 	uint64_t ipv4;
 	uint64_t ipv6;
 	uint64_t non_ip;
@@ -25,7 +25,7 @@ struct capture_counters {
 };
 
 void capture_counters_add(struct capture_counters *sum,
-			  const struct capture_counters *c);
+                          const struct capture_counters *c);
 
 #define STATS_MAX_CAPTURE 64
 
@@ -44,7 +44,7 @@ struct interval_report {
 	uint64_t file_bytes;       /* its size when committed, else 0 */
 	int file_committed;
 	double write_seconds;
-	double close_lag_seconds;  /* wall clock at close minus interval end */
+	double close_lag_seconds; /* wall clock at close minus interval end */
 };
 
 #define STATS_VERSION 1

@@ -27,9 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libdeflate.h>
-#include <limits.h>
 #include <snappy-c.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +36,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define SYNC_BYTES	 16
-#define OUT_BYTES	 (1u << 20)
-#define MAX_BLOCK_BYTES	 (1u << 30)
+#define SYNC_BYTES       16
+#define OUT_BYTES        (1u << 20)
+#define MAX_BLOCK_BYTES  (1u << 30)
 #define VARINT_MAX_BYTES 10
 
 struct avro_writer {
@@ -49,15 +47,15 @@ struct avro_writer {
 	struct libdeflate_compressor *deflate;
 	uint8_t sync[SYNC_BYTES];
 
-	uint8_t *block;      /* records of the open block */
-	size_t block_cap;    /* opts->block_bytes */
+	uint8_t *block;   /* records of the open block */
+	size_t block_cap; /* opts->block_bytes */
 	size_t block_used;
 	uint64_t block_count;
 
-	uint8_t *zbuf;       /* compressed block */
+	uint8_t *zbuf; /* compressed block */
 	size_t zbuf_cap;
 
-	uint8_t *out;        /* bytes on their way to the file */
+	uint8_t *out; /* bytes on their way to the file */
 	size_t out_used;
 
 	uint64_t records;
@@ -69,9 +67,9 @@ struct avro_writer {
 };
 
 static const char *const codec_names[] = {
-	[AVRO_CODEC_NULL] = "null",
-	[AVRO_CODEC_DEFLATE] = "deflate",
-	[AVRO_CODEC_SNAPPY] = "snappy",
+    [AVRO_CODEC_NULL] = "null",
+    [AVRO_CODEC_DEFLATE] = "deflate",
+    [AVRO_CODEC_SNAPPY] = "snappy",
 };
 
 int avro_codec_parse(const char *name, enum avro_codec *out)
@@ -265,7 +263,7 @@ static int grow_zbuf(struct avro_writer *w, size_t need)
 
 /* The compressed form of data[0..n) in w->zbuf, its size in *zlen. */
 static int compress_block(struct avro_writer *w, const uint8_t *data, size_t n,
-			  size_t *zlen)
+                          size_t *zlen)
 {
 	int rc;
 
@@ -275,7 +273,7 @@ static int compress_block(struct avro_writer *w, const uint8_t *data, size_t n,
 		if ((rc = grow_zbuf(w, bound)) < 0)
 			return rc;
 		*zlen = libdeflate_deflate_compress(w->deflate, data, n,
-						   w->zbuf, w->zbuf_cap);
+		                                    w->zbuf, w->zbuf_cap);
 		return *zlen ? 0 : fail(w, -EIO, "deflate a block of");
 	}
 
@@ -297,7 +295,7 @@ static int compress_block(struct avro_writer *w, const uint8_t *data, size_t n,
 
 /* One block of count records, serialized in data[0..n). */
 static int put_block(struct avro_writer *w, const uint8_t *data, size_t n,
-		     uint64_t count)
+                     uint64_t count)
 {
 	uint8_t head[2 * VARINT_MAX_BYTES];
 	const uint8_t *payload = data;
@@ -390,7 +388,7 @@ static int random_sync(uint8_t *sync)
 }
 
 static int check_opts(const struct avro_writer_opts *opts,
-		      const char *schema_json)
+                      const char *schema_json)
 {
 	if (!opts || !schema_json)
 		return -EINVAL;
@@ -405,9 +403,9 @@ static int check_opts(const struct avro_writer_opts *opts,
 }
 
 struct avro_writer *avro_writer_open(const char *final_path,
-				     const char *schema_json,
-				     const struct avro_writer_opts *opts,
-				     struct umbra_err *err)
+                                     const char *schema_json,
+                                     const struct avro_writer_opts *opts,
+                                     struct umbra_err *err)
 {
 	struct avro_writer *w;
 	char *dir, *failed;
@@ -416,11 +414,11 @@ struct avro_writer *avro_writer_open(const char *final_path,
 
 	if (check_opts(opts, schema_json) < 0) {
 		umbra_err_set(err, -EINVAL,
-			      "avro writer for %s: invalid options (codec %d, "
-			      "deflate level %d, block size %zu)",
-			      final_path, opts ? (int)opts->codec : -1,
-			      opts ? opts->deflate_level : -1,
-			      opts ? opts->block_bytes : 0);
+		              "avro writer for %s: invalid options (codec %d, "
+		              "deflate level %d, block size %zu)",
+		              final_path, opts ? (int)opts->codec : -1,
+		              opts ? opts->deflate_level : -1,
+		              opts ? opts->block_bytes : 0);
 		return NULL;
 	}
 	w = calloc(1, sizeof *w);
@@ -437,8 +435,8 @@ struct avro_writer *avro_writer_open(const char *final_path,
 	if (!w->final_path || !w->tmp_path || !w->block || !w->out)
 		goto nomem;
 	if (avro_writer_tmp_path(final_path, w->tmp_path, tmp_len) < 0) {
-		umbra_err_set(err, -EINVAL, "avro writer: %s is not a file name",
-			      final_path);
+		umbra_err_set(err, -EINVAL,
+		              "avro writer: %s is not a file name", final_path);
 		writer_free(w);
 		return NULL;
 	}
@@ -451,7 +449,7 @@ struct avro_writer *avro_writer_open(const char *final_path,
 		memcpy(w->sync, opts->sync, SYNC_BYTES);
 	} else if ((rc = random_sync(w->sync)) < 0) {
 		umbra_err_set(err, rc, "avro writer for %s: getrandom: %s",
-			      final_path, strerror(-rc));
+		              final_path, strerror(-rc));
 		writer_free(w);
 		return NULL;
 	}
@@ -463,17 +461,17 @@ struct avro_writer *avro_writer_open(const char *final_path,
 	free(dir);
 	if (rc < 0) {
 		umbra_err_set(err, rc, "cannot create directory %s for %s: %s",
-			      failed ? failed : "", final_path, strerror(-rc));
+		              failed ? failed : "", final_path, strerror(-rc));
 		free(failed);
 		writer_free(w);
 		return NULL;
 	}
-	w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		     0644);
+	w->fd =
+	    open(w->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0) {
 		rc = -errno;
 		umbra_err_set(err, rc, "cannot create %s: %s", w->tmp_path,
-			      strerror(-rc));
+		              strerror(-rc));
 		writer_free(w);
 		return NULL;
 	}
@@ -483,7 +481,7 @@ struct avro_writer *avro_writer_open(const char *final_path,
 
 nomem:
 	umbra_err_set(err, -ENOMEM, "avro writer for %s: out of memory",
-		      final_path);
+	              final_path);
 	if (w)
 		writer_free(w);
 	return NULL;
@@ -507,7 +505,7 @@ static int fsync_dir_of(const char *path)
 }
 
 int avro_writer_commit(struct avro_writer *w, uint64_t *bytes_out,
-		       struct umbra_err *err)
+                       struct umbra_err *err)
 {
 	int rc;
 
@@ -526,7 +524,7 @@ int avro_writer_commit(struct avro_writer *w, uint64_t *bytes_out,
 	if (rename(w->tmp_path, w->final_path) != 0) {
 		rc = -errno;
 		umbra_err_set(err, rc, "cannot rename %s to %s: %s",
-			      w->tmp_path, w->final_path, strerror(-rc));
+		              w->tmp_path, w->final_path, strerror(-rc));
 		unlink(w->tmp_path);
 		writer_free(w);
 		return rc;
@@ -536,7 +534,7 @@ int avro_writer_commit(struct avro_writer *w, uint64_t *bytes_out,
 	rc = fsync_dir_of(w->final_path);
 	if (rc < 0) {
 		umbra_err_set(err, rc, "cannot fsync the directory of %s: %s",
-			      w->final_path, strerror(-rc));
+		              w->final_path, strerror(-rc));
 		writer_free(w);
 		return rc;
 	}
@@ -548,7 +546,7 @@ int avro_writer_commit(struct avro_writer *w, uint64_t *bytes_out,
 fail:
 	rc = w->error;
 	umbra_err_set(err, rc, "cannot %s %s: %s", w->error_op, w->tmp_path,
-		      strerror(-rc));
+	              strerror(-rc));
 	avro_writer_abort(w);
 	return rc;
 }

@@ -20,6 +20,14 @@
  * last partial block), but returns a short, silent end for cut bzip2 and xz
  * streams; for those two we check the end marker at the file's tail when we
  * open it and report a missing one when the data runs out.
+ *
+ * libwandio 3.0.22's outer "peek" reader has a bug: when a refill fails
+ * after it has copied some buffered bytes, it returns those bytes and keeps
+ * a buffer length of -1, and the next wandio_read() does memcpy(..., -1).
+ * A damaged compressed file would crash the process.  Its read takes a
+ * direct path, bypassing that buffer, for a length that is a multiple of
+ * 4096 into a 4096-aligned destination; we only ever read it that way, a
+ * MiB at a time into an aligned bounce buffer, and never peek.
  */
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L /* pread, O_CLOEXEC */
@@ -42,6 +50,7 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 #define CF_BUFSIZE    (1u << 20)  /* read chunk and initial buffer */
+#define CF_ZCHUNK     (1u << 20)  /* wandio read: a multiple of 4096 */
 #define CF_MAX_BLOCK  (16u << 20) /* largest pcapng block we accept */
 #define CF_MAX_IFACES 65536u      /* frame.iface is 16 bits */
 
@@ -66,6 +75,8 @@ struct capfile {
 	int fd;               /* plain input, or -1 */
 	bool own_fd;          /* fd is ours to close (not stdin) */
 	io_t *io;             /* compressed input, or NULL */
+	uint8_t *zbuf;        /* aligned bounce buffer for io */
+	size_t zpos, zlen;    /* its unread bytes */
 	bool eof;             /* the input returned its end */
 	bool done;            /* finished: repeat status */
 	bool tail_ok;         /* compressed stream has its end marker */
@@ -179,16 +190,23 @@ static int cf_read(struct capfile *cf, struct umbra_err *err)
 	ssize_t n;
 
 	if (cf->io) {
-		n = (ssize_t)wandio_read(cf->io, cf->buf + cf->end,
-		                         (off_t)room);
-		if (n < 0)
-			return cf_fail(
-			    cf, err, -EIO,
-			    "%s decompression failed after offset "
-			    "%llu (compressed file cut short or "
-			    "corrupt)",
-			    cf->zname,
-			    (unsigned long long)(cf->base + cf->end));
+		if (cf->zpos == cf->zlen) {
+			n = (ssize_t)wandio_read(cf->io, cf->zbuf, CF_ZCHUNK);
+			if (n < 0)
+				return cf_fail(
+				    cf, err, -EIO,
+				    "%s decompression failed after offset "
+				    "%llu (compressed file cut short or "
+				    "corrupt)",
+				    cf->zname,
+				    (unsigned long long)(cf->base + cf->end));
+			cf->zpos = 0;
+			cf->zlen = (size_t)n;
+		}
+		n = (ssize_t)(cf->zlen - cf->zpos < room ? cf->zlen - cf->zpos
+		                                         : room);
+		memcpy(cf->buf + cf->end, cf->zbuf + cf->zpos, (size_t)n);
+		cf->zpos += (size_t)n;
 	} else {
 		do
 			n = read(cf->fd, cf->buf + cf->end, room);
@@ -780,6 +798,7 @@ struct capfile *capfile_open(const char *path, enum capfile_format fmt,
 	size_t plen = strlen(path) + 1;
 	struct capfile *cf = calloc(1, sizeof *cf + plen);
 	bool is_stdin = strcmp(path, "-") == 0;
+	struct stat st;
 
 	if (!cf) {
 		umbra_err_set(err, -ENOMEM, "%s: out of memory", path);
@@ -787,17 +806,21 @@ struct capfile *capfile_open(const char *path, enum capfile_format fmt,
 	}
 	memcpy(cf->path, path, plen);
 	cf->tail_ok = true;
-	cf->cap = CF_BUFSIZE;
-	cf->buf = malloc(cf->cap);
 	cf->fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	cf->own_fd = !is_stdin && cf->fd >= 0;
-	if (!cf->buf) {
-		cf_fail(cf, err, -ENOMEM, "out of memory");
-		goto fail;
-	}
 	if (cf->fd < 0) {
 		int e = errno;
 		cf_fail(cf, err, -e, "%s", strerror(e));
+		goto fail;
+	}
+	/* A small plain file needs no 1 MiB buffer (it grows if needed). */
+	cf->cap = CF_BUFSIZE;
+	if (fstat(cf->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size < CF_BUFSIZE)
+		cf->cap = (size_t)st.st_size + 64;
+	cf->buf = malloc(cf->cap);
+	if (!cf->buf) {
+		cf_fail(cf, err, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	if (cf_fill(cf, 8, err) < 0)
@@ -829,6 +852,21 @@ struct capfile *capfile_open(const char *path, enum capfile_format fmt,
 		cf->own_fd = false;
 		cf->pos = cf->end = 0;
 		cf->eof = false;
+		if (cf->cap < CF_BUFSIZE) {
+			uint8_t *nbuf = realloc(cf->buf, CF_BUFSIZE);
+
+			if (!nbuf) {
+				cf_fail(cf, err, -ENOMEM, "out of memory");
+				goto fail;
+			}
+			cf->buf = nbuf;
+			cf->cap = CF_BUFSIZE;
+		}
+		cf->zbuf = aligned_alloc(4096, CF_ZCHUNK);
+		if (!cf->zbuf) {
+			cf_fail(cf, err, -ENOMEM, "out of memory");
+			goto fail;
+		}
 		cf->io = wandio_create(path);
 		if (!cf->io) {
 			int e = errno ? errno : EIO;
@@ -882,6 +920,7 @@ void capfile_close(struct capfile *cf)
 	if (cf->own_fd)
 		close(cf->fd);
 	free(cf->ifs);
+	free(cf->zbuf);
 	free(cf->buf);
 	free(cf);
 }

@@ -38,7 +38,7 @@ enum capfile_format {
  * 78)", "FILE: empty file", "FILE: No such file or directory", ...) on
  * failure. */
 struct capfile *capfile_open(const char *path, enum capfile_format fmt,
-			     struct umbra_err *err);
+                             struct umbra_err *err);
 
 /* Read the next frame.  Returns 1 with *frame filled (data valid until the
  * next call), 0 at a clean end of file, or a negative errno-style code with a
@@ -54,7 +54,7 @@ struct capfile *capfile_open(const char *path, enum capfile_format fmt,
  * error or the end the capfile is finished: further calls return the same
  * code and message. */
 int capfile_next(struct capfile *cf, struct umbra_frame *frame,
-		 struct umbra_err *err);
+                 struct umbra_err *err);
 
 /* Short name of the container: "pcap", "pcap-ns", "pcapng", "erf". */
 const char *capfile_format_name(const struct capfile *cf);

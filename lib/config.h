@@ -20,12 +20,12 @@
 #include "errbuf.h"
 
 enum umbra_cfg_type {
-	UMBRA_CFG_STRING,   /* char * (owned by the config) */
-	UMBRA_CFG_UINT,     /* uint32_t, within [min, max] */
-	UMBRA_CFG_ENUM,     /* int, index into the row's names[] */
-	UMBRA_CFG_BOOL,     /* bool: true/false/yes/no/on/off */
-	UMBRA_CFG_STRLIST,  /* struct umbra_strlist: a YAML sequence of strings,
-			       or a single string meaning a list of one */
+	UMBRA_CFG_STRING,  /* char * (owned by the config) */
+	UMBRA_CFG_UINT,    /* uint32_t, within [min, max] */
+	UMBRA_CFG_ENUM,    /* int, index into the row's names[] */
+	UMBRA_CFG_BOOL,    /* bool: true/false/yes/no/on/off */
+	UMBRA_CFG_STRLIST, /* struct umbra_strlist: a YAML sequence of strings,
+	                      or a single string meaning a list of one */
 };
 
 struct umbra_strlist {
@@ -37,33 +37,33 @@ struct umbra_strlist {
 /* Log level names in UMBRA_CFG_ENUM order match enum umbra_log_level. */
 
 struct umbra_config {
-	char *monitor;              /* [A-Za-z0-9][A-Za-z0-9._-]* */
+	char *monitor; /* [A-Za-z0-9][A-Za-z0-9._-]* */
 	struct umbra_strlist inputs;
 	char *output_dir;
-	char *output_template;      /* "" = default partitioned layout */
-	uint32_t threads;           /* aggregators; 0 = one per core less one, min 1 */
-	uint32_t interval;          /* seconds */
-	uint32_t rotate_intervals;  /* intervals per file */
+	char *output_template; /* "" = default partitioned layout */
+	uint32_t threads;  /* aggregators; 0 = one per core less one, min 1 */
+	uint32_t interval; /* seconds */
+	uint32_t rotate_intervals; /* intervals per file */
 	uint32_t dst_prefix_len;
-	uint32_t max_time_jump;     /* seconds; 0 = no limit */
-	int codec;                  /* enum avro_codec */
+	uint32_t max_time_jump; /* seconds; 0 = no limit */
+	int codec;              /* enum avro_codec */
 	uint32_t deflate_level;
-	uint32_t block_size;        /* uncompressed bytes per Avro block */
-	uint32_t queue_size;        /* slots per capture->aggregator queue */
-	char *stats_endpoint;       /* ZeroMQ PUB endpoint; "" = off */
-	int log_level;              /* enum umbra_log_level */
+	uint32_t block_size;  /* uncompressed bytes per Avro block */
+	uint32_t queue_size;  /* slots per capture->aggregator queue */
+	char *stats_endpoint; /* ZeroMQ PUB endpoint; "" = off */
+	int log_level;        /* enum umbra_log_level */
 };
 
 struct umbra_cfg_key {
 	const char *name;
 	enum umbra_cfg_type type;
-	size_t offset;              /* offsetof(struct umbra_config, field) */
-	const char *def;            /* default, as text ("" for empty) */
-	uint32_t min, max;          /* UMBRA_CFG_UINT bounds */
-	const char *const *names;   /* UMBRA_CFG_ENUM: NULL-terminated */
-	const char *flag;           /* long flag that overrides it ("--threads"),
-				       or NULL; short letters are umbrad's */
-	const char *help;           /* one line */
+	size_t offset;            /* offsetof(struct umbra_config, field) */
+	const char *def;          /* default, as text ("" for empty) */
+	uint32_t min, max;        /* UMBRA_CFG_UINT bounds */
+	const char *const *names; /* UMBRA_CFG_ENUM: NULL-terminated */
+	const char *flag;         /* long flag that overrides it ("--threads"),
+	                             or NULL; short letters are umbrad's */
+	const char *help;         /* one line */
 };
 
 /* The table, in documentation order. */
@@ -80,17 +80,16 @@ int umbra_config_defaults(struct umbra_config *c);
  * output_template, queue_size, stats_endpoint, ...) are checked here too, so
  * the message can point at the value. */
 int umbra_config_load_file(struct umbra_config *c, const char *path,
-			   struct umbra_err *err);
+                           struct umbra_err *err);
 int umbra_config_load_string(struct umbra_config *c, const char *yaml,
-			     size_t len, const char *name,
-			     struct umbra_err *err);
+                             size_t len, const char *name,
+                             struct umbra_err *err);
 
 /* Set one key from text (a command-line flag).  origin names the source in
  * messages ("--threads").  For UMBRA_CFG_STRLIST the value is appended; call
  * umbra_config_clear_list() first to replace the file's list. */
-int umbra_config_set(struct umbra_config *c, const char *key,
-		     const char *value, const char *origin,
-		     struct umbra_err *err);
+int umbra_config_set(struct umbra_config *c, const char *key, const char *value,
+                     const char *origin, struct umbra_err *err);
 void umbra_config_clear_list(struct umbra_config *c, const char *key);
 
 /* Check every value as the parser would (for values set by hand), then the

@@ -21,6 +21,6 @@ struct umbra_err {
 /* Write a message into err (if err is non-NULL).  Returns -code-as-given
  * unchanged so callers can write `return umbra_err_set(err, -EINVAL, ...)`. */
 int umbra_err_set(struct umbra_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

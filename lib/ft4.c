@@ -9,8 +9,8 @@
  *    bytes and then k items.  The encoder writes at most one block with a
  *    positive count; the decoder accepts both forms.
  *
- * Every field of struct ft4_record is unsigned or non-negative, so the
- * encoder zigzags by a plain left shift.  Values beyond what the schema's
+ * Every field of struct ft4_record but time is unsigned, so the encoder
+ * zigzags them by a plain left shift.  Values beyond what the schema's
  * type can hold (an "int" above INT32_MAX, a "long" above INT64_MAX) cannot
  * come out of the aggregator; if one ever did, it is saturated rather than
  * written as something no Avro reader accepts.
@@ -287,7 +287,7 @@ void ft4_record_clear_meta(struct ft4_record *rec)
 /* ---- the common-value rule --------------------------------------------- */
 
 void ft4_common_values(const uint32_t *values, const uint64_t *counts,
-		       uint32_t u, uint64_t n, struct ft4_common *out)
+                       uint32_t u, uint64_t n, struct ft4_common *out)
 {
 	unsigned p;
 

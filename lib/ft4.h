@@ -13,13 +13,13 @@
 #define FT4_MAX_COMMON 5
 
 struct ft4_common {
-	uint8_t n;                       /* 0..FT4_MAX_COMMON */
-	uint32_t value[FT4_MAX_COMMON];  /* ascending */
+	uint8_t n;                      /* 0..FT4_MAX_COMMON */
+	uint32_t value[FT4_MAX_COMMON]; /* ascending */
 	uint64_t freq[FT4_MAX_COMMON];
 };
 
 struct ft4_record {
-	int64_t time;        /* interval start, Unix seconds */
+	int64_t time; /* interval start, Unix seconds */
 	uint32_t src_ip;
 	uint32_t dst_net;
 	uint16_t dst_port;
@@ -47,12 +47,16 @@ struct ft4_record {
 #define FT4_MAX_ENCODED 512
 
 /* Encode rec in Avro binary (flowtuple4.avsc field order) at out, which must
- * have FT4_MAX_ENCODED bytes.  Returns the number of bytes written. */
+ * have FT4_MAX_ENCODED bytes.  Returns the number of bytes written.  A value
+ * the schema's type cannot hold (an "int" field above INT32_MAX, a count
+ * above INT64_MAX, n above FT4_MAX_COMMON) is saturated, never wrapped. */
 size_t ft4_encode(const struct ft4_record *rec, uint8_t *out);
 
 /* Decode one record from Avro binary.  Returns bytes consumed or a negative
- * errno-style code (-EBADMSG) on malformed input.  Arrays longer than
- * FT4_MAX_COMMON are refused.  Used by tests and tools. */
+ * errno-style code (-EBADMSG) on malformed input, which includes values that
+ * do not fit the struct's fields and value/frequency arrays of different
+ * lengths.  Arrays longer than FT4_MAX_COMMON are refused.  Never reads past
+ * in + len.  *rec is zeroed first.  Used by tests and tools. */
 int ft4_decode(const uint8_t *in, size_t len, struct ft4_record *rec);
 
 /* Fill the maxmind_*, netacq_* fields with "??" and prefix2asn with 0. */
@@ -62,7 +66,7 @@ void ft4_record_clear_meta(struct ft4_record *rec);
  * distinct values of a field and their packet counts (any order); n is the
  * record's packet_cnt.  Fills *out with at most 5 common values, ascending. */
 void ft4_common_values(const uint32_t *values, const uint64_t *counts,
-		       uint32_t u, uint64_t n, struct ft4_common *out);
+                       uint32_t u, uint64_t n, struct ft4_common *out);
 
 /* The schema, flowtuple4.avsc, as a NUL-terminated JSON string. */
 extern const char ft4_schema_json[];

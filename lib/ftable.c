@@ -63,8 +63,7 @@ uint64_t ftable_memory(const struct ftable *t)
 {
 	return (uint64_t)t->ecap * sizeof *t->e +
 	       ((uint64_t)t->smask + 1) * sizeof *t->slots +
-	       t->arena.reserved_bytes +
-	       (uint64_t)t->sortcap * 16u;
+	       t->arena.reserved_bytes + (uint64_t)t->sortcap * 16u;
 }
 
 /* Double the slot index (keeps load <= 1/2). */
@@ -135,8 +134,7 @@ static inline uint32_t cnt32(uint64_t n)
 }
 
 /* First difference from the hot values: move the state to value sets. */
-static __attribute__((noinline)) int spill(struct ftable *t,
-					   struct ft_entry *e)
+static __attribute__((noinline)) int spill(struct ftable *t, struct ft_entry *e)
 {
 	/* carved from the arena: ftable_reset() frees it with the sets */
 	struct ft_cold *c = vset_arena_alloc(&t->arena, sizeof *c);
@@ -162,7 +160,7 @@ static __attribute__((noinline)) int spill(struct ftable *t,
 /* Returns 0, or < 0 when a set could not grow (the packet is counted but
  * some of its values are not). */
 static inline int cold_add(struct ftable *t, struct ft_cold *c,
-			   const struct ft_pkt *p)
+                           const struct ft_pkt *p)
 {
 	int rc = vset_add(&t->arena, &c->dst_ips, p->dst_ip);
 	rc |= vset_add(&t->arena, &c->sizes, p->ip_len);
@@ -177,7 +175,7 @@ static inline int cold_add(struct ftable *t, struct ft_cold *c,
 }
 
 static inline void add_hashed(struct ftable *t, const struct ft_pkt *p,
-			      uint32_t net, uint32_t h)
+                              uint32_t net, uint32_t h)
 {
 	uint32_t i = h & t->smask;
 	struct ft_entry *e;
@@ -201,7 +199,7 @@ static inline void add_hashed(struct ftable *t, const struct ft_pkt *p,
 		return;
 	}
 	if (__builtin_expect((uint64_t)(t->n + 1) * 2 > (uint64_t)t->smask + 1,
-			     0)) {
+	                     0)) {
 		if (grow_slots(t) < 0) {
 			t->oom_drops++;
 			return;
@@ -245,7 +243,7 @@ found:
 		t->oom_values++;
 syn:
 	if (__builtin_expect((p->flags & FT_PKT_SYN) && !(e->state & FTE_SYN),
-			     0)) {
+	                     0)) {
 		e->state |= FTE_SYN;
 		e->syn_len = p->tcp_hlen;
 		e->syn_rwin = p->tcp_rwin;
@@ -253,11 +251,11 @@ syn:
 }
 
 static inline uint32_t pkt_hash(const struct ftable *t, const struct ft_pkt *p,
-				uint32_t *net)
+                                uint32_t *net)
 {
 	*net = p->dst_ip & t->net_mask;
 	return key_hash(p->src_ip, *net,
-			(uint32_t)p->proto << 16 | p->dst_port);
+	                (uint32_t)p->proto << 16 | p->dst_port);
 }
 
 void ftable_add(struct ftable *t, const struct ft_pkt *p)

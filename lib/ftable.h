@@ -37,9 +37,9 @@ struct ft_entry {
 	uint32_t dst_net;
 	uint16_t dst_port;
 	uint8_t proto;
-	uint8_t state;    /* FTE_* */
-	uint32_t hv2;     /* hot: src_port | has_l4 << 16 */
-	uint64_t hv1;     /* hot: dst_ip | ip_len << 32 | ttl << 48 | flags << 56 */
+	uint8_t state; /* FTE_* */
+	uint32_t hv2;  /* hot: src_port | has_l4 << 16 */
+	uint64_t hv1; /* hot: dst_ip | ip_len << 32 | ttl << 48 | flags << 56 */
 	uint64_t pkt_cnt;
 	struct ft_cold *cold; /* NULL while hot */
 	uint16_t syn_rwin;
@@ -55,8 +55,8 @@ struct ftable {
 	uint32_t ecap;   /* entries allocated */
 	uint32_t smask;  /* slots - 1 */
 	uint32_t net_mask;
-	uint64_t packets;   /* packets added this interval */
-	uint64_t oom_drops; /* packets not counted for lack of memory */
+	uint64_t packets;    /* packets added this interval */
+	uint64_t oom_drops;  /* packets not counted for lack of memory */
 	uint64_t oom_values; /* packets counted, some values not (no memory) */
 	struct vset_arena arena;
 	/* scratch for ftable_emit, kept across intervals */

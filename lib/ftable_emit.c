@@ -30,15 +30,15 @@ static int radix_sort(struct sort_item *a, struct sort_item *tmp, uint32_t n)
 	for (int d = 0; d < 6; d++) {
 		memset(count, 0, 65536 * sizeof *count);
 		for (uint32_t i = 0; i < n; i++) {
-			uint32_t k = d < 2 ? (a[i].lo >> (16 * d)) & 0xffff
-					   : (uint32_t)(a[i].hi >>
-							(16 * (d - 2))) &
-						 0xffff;
+			uint32_t k =
+			    d < 2 ? (a[i].lo >> (16 * d)) & 0xffff
+			          : (uint32_t)(a[i].hi >> (16 * (d - 2))) &
+			                0xffff;
 			count[k]++;
 		}
-		uint32_t k0 = d < 2 ? (a[0].lo >> (16 * d)) & 0xffff
-				    : (uint32_t)(a[0].hi >> (16 * (d - 2))) &
-					  0xffff;
+		uint32_t k0 =
+		    d < 2 ? (a[0].lo >> (16 * d)) & 0xffff
+		          : (uint32_t)(a[0].hi >> (16 * (d - 2))) & 0xffff;
 		if (count[k0] == n)
 			continue; /* every item has this digit */
 		uint32_t sum = 0;
@@ -48,10 +48,10 @@ static int radix_sort(struct sort_item *a, struct sort_item *tmp, uint32_t n)
 			sum += c;
 		}
 		for (uint32_t i = 0; i < n; i++) {
-			uint32_t k = d < 2 ? (a[i].lo >> (16 * d)) & 0xffff
-					   : (uint32_t)(a[i].hi >>
-							(16 * (d - 2))) &
-						 0xffff;
+			uint32_t k =
+			    d < 2 ? (a[i].lo >> (16 * d)) & 0xffff
+			          : (uint32_t)(a[i].hi >> (16 * (d - 2))) &
+			                0xffff;
 			tmp[count[k]++] = a[i];
 		}
 		memcpy(a, tmp, (size_t)n * sizeof *a);
@@ -87,8 +87,8 @@ static int scratch_fit(struct emit_scratch *s, uint32_t n)
 }
 
 static int field_common(const struct vset *set, uint64_t n,
-			struct emit_scratch *s, struct ft4_common *out,
-			uint32_t *uniq)
+                        struct emit_scratch *s, struct ft4_common *out,
+                        uint32_t *uniq)
 {
 	if (scratch_fit(s, set->n) < 0)
 		return -ENOMEM;
@@ -106,7 +106,7 @@ static void hot_common(uint32_t value, uint64_t n, struct ft4_common *out)
 }
 
 static int finish_record(const struct ft_entry *e, int64_t start,
-			 struct emit_scratch *s, struct ft4_record *r)
+                         struct emit_scratch *s, struct ft4_record *r)
 {
 	int tcp = e->proto == 6, tcpudp = tcp || e->proto == 17;
 
@@ -128,9 +128,9 @@ static int finish_record(const struct ft_entry *e, int64_t start,
 		r->uniq_pkt_sizes = 1;
 		r->uniq_ttls = 1;
 		hot_common((uint32_t)(e->hv1 >> 32) & 0xffff, e->pkt_cnt,
-			   &r->pkt_sizes);
+		           &r->pkt_sizes);
 		hot_common((uint32_t)(e->hv1 >> 48) & 0xff, e->pkt_cnt,
-			   &r->ttls);
+		           &r->ttls);
 		if (l4 && tcpudp) {
 			r->uniq_src_ports = 1;
 			hot_common(e->hv2 & 0xffff, e->pkt_cnt, &r->src_ports);
@@ -138,22 +138,22 @@ static int finish_record(const struct ft_entry *e, int64_t start,
 		if (l4 && tcp) {
 			r->uniq_tcp_flags = 1;
 			hot_common((uint32_t)(e->hv1 >> 56), e->pkt_cnt,
-				   &r->tcp_flags);
+			           &r->tcp_flags);
 		}
 		return 0;
 	}
 	const struct ft_cold *c = e->cold;
 	struct ft4_common unused;
 	if (field_common(&c->dst_ips, e->pkt_cnt, s, &unused,
-			 &r->uniq_dst_ips) < 0 ||
+	                 &r->uniq_dst_ips) < 0 ||
 	    field_common(&c->sizes, e->pkt_cnt, s, &r->pkt_sizes,
-			 &r->uniq_pkt_sizes) < 0 ||
+	                 &r->uniq_pkt_sizes) < 0 ||
 	    field_common(&c->ttls, e->pkt_cnt, s, &r->ttls, &r->uniq_ttls) <
-		    0 ||
+	        0 ||
 	    field_common(&c->src_ports, e->pkt_cnt, s, &r->src_ports,
-			 &r->uniq_src_ports) < 0 ||
+	                 &r->uniq_src_ports) < 0 ||
 	    field_common(&c->tcp_flags, e->pkt_cnt, s, &r->tcp_flags,
-			 &r->uniq_tcp_flags) < 0)
+	                 &r->uniq_tcp_flags) < 0)
 		return -ENOMEM;
 	return 0;
 }

@@ -48,7 +48,7 @@ int ftrun_reserve(struct ftrun *r, uint32_t nrec, size_t bytes)
 }
 
 void ftrun_merge_init(struct ftrun_merge *m, struct ftrun *const *runs,
-		      uint32_t n)
+                      uint32_t n)
 {
 	m->runs = runs;
 	m->n = n > FTRUN_MERGE_MAX ? FTRUN_MERGE_MAX : n;
@@ -56,8 +56,7 @@ void ftrun_merge_init(struct ftrun_merge *m, struct ftrun *const *runs,
 		m->pos[i] = 0;
 }
 
-int ftrun_merge_next(struct ftrun_merge *m, const uint8_t **datum,
-		     size_t *len)
+int ftrun_merge_next(struct ftrun_merge *m, const uint8_t **datum, size_t *len)
 {
 	int best = -1;
 	const struct ftrun_key *bk = NULL;

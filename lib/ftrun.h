@@ -19,11 +19,11 @@ struct ftrun_key {
 };
 
 struct ftrun {
-	int64_t start;   /* interval start */
-	uint32_t agg;    /* aggregator id */
+	int64_t start; /* interval start */
+	uint32_t agg;  /* aggregator id */
 	uint32_t nrec;
-	uint64_t nsrc;   /* distinct source addresses */
-	uint64_t npkts;  /* packets counted */
+	uint64_t nsrc;  /* distinct source addresses */
+	uint64_t npkts; /* packets counted */
 	uint64_t oom_drops;
 	uint64_t memory; /* bytes the aggregator's table held */
 	struct ftrun_key *keys;
@@ -41,7 +41,7 @@ void ftrun_free(struct ftrun *r);
 int ftrun_reserve(struct ftrun *r, uint32_t nrec, size_t bytes);
 
 static inline int ftrun_key_less(const struct ftrun_key *a,
-				 const struct ftrun_key *b)
+                                 const struct ftrun_key *b)
 {
 	return a->hi < b->hi || (a->hi == b->hi && a->lo < b->lo);
 }
@@ -56,10 +56,9 @@ struct ftrun_merge {
 
 /* Merge n (<= FTRUN_MERGE_MAX) sorted runs. */
 void ftrun_merge_init(struct ftrun_merge *m, struct ftrun *const *runs,
-		      uint32_t n);
+                      uint32_t n);
 
 /* Next record in key order: 1 with datum and len set, 0 when done. */
-int ftrun_merge_next(struct ftrun_merge *m, const uint8_t **datum,
-		     size_t *len);
+int ftrun_merge_next(struct ftrun_merge *m, const uint8_t **datum, size_t *len);
 
 #endif

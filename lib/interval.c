@@ -2,7 +2,7 @@
 #include "interval.h"
 
 void interval_clock_init(struct interval_clock *c, int64_t len,
-			 int64_t max_jump)
+                         int64_t max_jump)
 {
 	c->len = len > 0 ? len : 300;
 	c->max_jump = max_jump;
@@ -11,7 +11,7 @@ void interval_clock_init(struct interval_clock *c, int64_t len,
 }
 
 enum interval_verdict interval_clock_place(struct interval_clock *c,
-					   int64_t ts_sec, int64_t *closed)
+                                           int64_t ts_sec, int64_t *closed)
 {
 	int64_t start = interval_start(ts_sec, c->len);
 

@@ -27,7 +27,7 @@ enum interval_verdict {
 };
 
 void interval_clock_init(struct interval_clock *c, int64_t len,
-			 int64_t max_jump);
+                         int64_t max_jump);
 
 /* floor(ts / len) * len, correct for negative ts. */
 static inline int64_t interval_start(int64_t ts, int64_t len)
@@ -41,6 +41,6 @@ static inline int64_t interval_start(int64_t ts, int64_t len)
 /* Place a packet timestamp.  On INTERVAL_ADVANCE *closed receives the start of
  * the interval that just closed and c->open the new one. */
 enum interval_verdict interval_clock_place(struct interval_clock *c,
-					   int64_t ts_sec, int64_t *closed);
+                                           int64_t ts_sec, int64_t *closed);
 
 #endif

@@ -32,7 +32,8 @@ enum umbra_log_level umbra_log_get_level(void)
 
 int umbra_log_level_parse(const char *name, enum umbra_log_level *out)
 {
-	for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
+	for (size_t i = 0; i < sizeof level_names / sizeof level_names[0];
+	     i++) {
 		if (strcmp(name, level_names[i]) == 0) {
 			*out = (enum umbra_log_level)i;
 			return 0;
@@ -62,17 +63,18 @@ void umbra_log(enum umbra_log_level level, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	off = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
-	n = snprintf(line + off, sizeof line - off, ".%03ldZ %s[%d] %s: ",
-		     now.tv_nsec / 1000000L, log_prog, (int)getpid(),
-		     umbra_log_level_name(level));
+	n = snprintf(line + off, sizeof line - off,
+	             ".%03ldZ %s[%d] %s: ", now.tv_nsec / 1000000L, log_prog,
+	             (int)getpid(), umbra_log_level_name(level));
 	if (n > 0)
 		off += (size_t)n;
 	va_start(ap, fmt);
 	n = vsnprintf(line + off, sizeof line - off - 1, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		off += (size_t)n < sizeof line - off - 1 ? (size_t)n
-							 : sizeof line - off - 2;
+		off += (size_t)n < sizeof line - off - 1
+		           ? (size_t)n
+		           : sizeof line - off - 2;
 	line[off++] = '\n';
 	ssize_t w = write(STDERR_FILENO, line, off);
 	(void)w;

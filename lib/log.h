@@ -2,8 +2,8 @@
  *
  * Levels filter before any formatting happens, so a disabled debug line costs
  * one compare.  Every line is one event: "<UTC time> umbrad[pid] <level>: msg".
- * Thread safety: umbra_log() may be called from any thread; each line is written
- * with a single write(2).  Never call it on the per-packet path.
+ * Thread safety: umbra_log() may be called from any thread; each line is
+ * written with a single write(2).  Never call it on the per-packet path.
  */
 #ifndef UMBRA_LOG_H
 #define UMBRA_LOG_H
@@ -28,7 +28,7 @@ int umbra_log_level_parse(const char *name, enum umbra_log_level *out);
 const char *umbra_log_level_name(enum umbra_log_level level);
 
 void umbra_log(enum umbra_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 extern enum umbra_log_level umbra_log_threshold;
 
@@ -38,8 +38,8 @@ extern enum umbra_log_level umbra_log_threshold;
 			umbra_log((lvl), __VA_ARGS__);                         \
 	} while (0)
 #define log_error(...) UMBRA_LOG_AT(UMBRA_LOG_ERROR, __VA_ARGS__)
-#define log_warn(...) UMBRA_LOG_AT(UMBRA_LOG_WARN, __VA_ARGS__)
-#define log_info(...) UMBRA_LOG_AT(UMBRA_LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  UMBRA_LOG_AT(UMBRA_LOG_WARN, __VA_ARGS__)
+#define log_info(...)  UMBRA_LOG_AT(UMBRA_LOG_INFO, __VA_ARGS__)
 #define log_debug(...) UMBRA_LOG_AT(UMBRA_LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -10,15 +10,15 @@
 #include "interval.h"
 
 int64_t outpath_file_start(int64_t start, uint32_t interval,
-			   uint32_t rotate_intervals)
+                           uint32_t rotate_intervals)
 {
-	int64_t span = (int64_t)interval * (rotate_intervals ? rotate_intervals
-							     : 1);
+	int64_t span =
+	    (int64_t)interval * (rotate_intervals ? rotate_intervals : 1);
 	return interval_start(start, span);
 }
 
 int outpath_format(char *buf, size_t len, const char *dir, const char *tmpl,
-		   const char *monitor, int64_t start)
+                   const char *monitor, int64_t start)
 {
 	char fmt[1024];
 	size_t o = 0;
@@ -65,6 +65,6 @@ int outpath_format(char *buf, size_t len, const char *dir, const char *tmpl,
 	size_t w = strftime(buf + n, len - (size_t)n, fmt, &tm);
 	if (w == 0 || buf[n + w - 1] == '/')
 		return w == 0 && len - (size_t)n > o * 4 ? -EINVAL
-							 : -ENAMETOOLONG;
+		                                         : -ENAMETOOLONG;
 	return 0;
 }

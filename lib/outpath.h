@@ -19,11 +19,11 @@
  * default.  Returns 0, -ENAMETOOLONG, or -EINVAL (unknown %-field, or a
  * result that is empty or ends in "/"). */
 int outpath_format(char *buf, size_t len, const char *dir, const char *tmpl,
-		   const char *monitor, int64_t start);
+                   const char *monitor, int64_t start);
 
 /* Start of the file holding interval start: the multiple of
  * interval * rotate_intervals at or below it. */
 int64_t outpath_file_start(int64_t start, uint32_t interval,
-			   uint32_t rotate_intervals);
+                           uint32_t rotate_intervals);
 
 #endif

@@ -82,8 +82,7 @@ static inline void spsc_flush(struct spsc_ring *r)
 /* Producer: slots pushed but not yet flushed. */
 static inline uint64_t spsc_unflushed(const struct spsc_ring *r)
 {
-	return r->p_head -
-	       atomic_load_explicit(&r->head, memory_order_relaxed);
+	return r->p_head - atomic_load_explicit(&r->head, memory_order_relaxed);
 }
 
 /* Consumer: number of readable slots (refreshes the cached head when
@@ -92,13 +91,13 @@ static inline uint64_t spsc_peek(struct spsc_ring *r)
 {
 	if (r->c_head_cache == r->c_tail)
 		r->c_head_cache =
-			atomic_load_explicit(&r->head, memory_order_acquire);
+		    atomic_load_explicit(&r->head, memory_order_acquire);
 	return r->c_head_cache - r->c_tail;
 }
 
 /* Consumer: the i-th readable slot (i < spsc_peek()). */
 static inline const struct ft_pkt *spsc_slot(const struct spsc_ring *r,
-					     uint64_t i)
+                                             uint64_t i)
 {
 	return &r->slots[(r->c_tail + i) & r->mask];
 }

@@ -77,7 +77,7 @@ void *vset_arena_alloc(struct vset_arena *a, size_t bytes)
 
 /* Insert into a table that has room; count added to an existing value. */
 static void table_put(struct vslot *slots, uint32_t cap, uint32_t *n,
-		      uint32_t value, uint32_t count)
+                      uint32_t value, uint32_t count)
 {
 	uint32_t mask = cap - 1;
 	uint32_t i = vset_hash(value) & mask;
@@ -108,12 +108,12 @@ static int grow(struct vset_arena *a, struct vset *s, uint32_t new_cap)
 	if (s->cap == 1) {
 		if (s->u.one.count)
 			table_put(t, new_cap, &n, s->u.one.value,
-				  s->u.one.count);
+			          s->u.one.count);
 	} else {
 		for (uint32_t i = 0; i < s->cap; i++)
 			if (s->u.slots[i].count)
 				table_put(t, new_cap, &n, s->u.slots[i].value,
-					  s->u.slots[i].count);
+				          s->u.slots[i].count);
 	}
 	s->u.slots = t;
 	s->cap = new_cap;
@@ -122,7 +122,7 @@ static int grow(struct vset_arena *a, struct vset *s, uint32_t new_cap)
 }
 
 int vset_add_slow(struct vset_arena *a, struct vset *s, uint32_t value,
-		  uint32_t count)
+                  uint32_t count)
 {
 	if (s->cap == 1) {
 		if (s->u.one.count == 0) {

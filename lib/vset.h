@@ -22,10 +22,10 @@
 #define VSET_CHUNK (4u << 20)
 
 struct vset_arena {
-	struct vset_chunk *head;   /* chunk being carved */
-	struct vset_chunk *spare;  /* chunks kept from earlier intervals */
-	size_t used_bytes;         /* carved this interval */
-	size_t reserved_bytes;     /* held from the system */
+	struct vset_chunk *head;  /* chunk being carved */
+	struct vset_chunk *spare; /* chunks kept from earlier intervals */
+	size_t used_bytes;        /* carved this interval */
+	size_t reserved_bytes;    /* held from the system */
 };
 
 struct vslot {
@@ -52,8 +52,7 @@ void vset_arena_destroy(struct vset_arena *a);
 void *vset_arena_alloc(struct vset_arena *a, size_t bytes);
 
 /* A set holding one value seen count times. */
-static inline void vset_init_one(struct vset *s, uint32_t value,
-				 uint32_t count)
+static inline void vset_init_one(struct vset *s, uint32_t value, uint32_t count)
 {
 	s->n = 1;
 	s->cap = 1;
@@ -72,10 +71,9 @@ static inline void vset_init_empty(struct vset *s)
 /* Add count packets of value.  Returns 0 or -ENOMEM (arena exhausted and the
  * system refused a new chunk; the packet is then not counted in this set). */
 int vset_add_slow(struct vset_arena *a, struct vset *s, uint32_t value,
-		  uint32_t count);
+                  uint32_t count);
 
-static inline int vset_add(struct vset_arena *a, struct vset *s,
-			   uint32_t value)
+static inline int vset_add(struct vset_arena *a, struct vset *s, uint32_t value)
 {
 	if (__builtin_expect(s->cap == 1, 1) && s->u.one.count &&
 	    s->u.one.value == value) {
@@ -96,7 +94,8 @@ static inline uint32_t vset_hash(uint32_t v)
 static inline void vset_prefetch(const struct vset *s, uint32_t value)
 {
 	if (s->cap > 1)
-		__builtin_prefetch(&s->u.slots[vset_hash(value) & (s->cap - 1)]);
+		__builtin_prefetch(
+		    &s->u.slots[vset_hash(value) & (s->cap - 1)]);
 }
 
 /* Copy the set's values and counts into the arrays (room for s->n each), in

@@ -411,6 +411,6 @@ int main(int argc, char **argv)
 	if (rc == -EINVAL)
 		return 2;
 	if (rc == 1)
-		return 0;
+		return c.write_error ? 1 : 0;
 	return rc || c.failed || c.write_error ? 1 : 0;
 }

@@ -41,7 +41,6 @@
 #define ETH_IP6  0x86dd
 #define ETH_LLDP 0x88cc
 
-#define TH_FIN 0x01
 #define TH_SYN 0x02
 #define TH_RST 0x04
 #define TH_ACK 0x10
@@ -289,25 +288,41 @@ struct fprint {
 
 enum { FP_RAW, FP_MSS, FP_WIN, FP_LINUX, FP_MAC, FP_COUNT };
 
+/* Option bytes: 2 MSS, 1 NOP, 3 window scale, 4 SACK permitted, 8 TS, 0 EOL. */
 static const struct fprint fps[FP_COUNT] = {
-    [FP_RAW] = {0, -1, 0, 0, 0, 1024, {0}},
-    [FP_MSS] = {4, -1, 64, 0, 65535, 32768, {2, 4, 0x05, 0xb4}},
-    /* MSS, NOP, WS 8, NOP, NOP, SACK permitted: 32-byte header */
-    [FP_WIN] = {12,
-                -1,
-                128,
-                1,
-                64240,
-                49152,
-                {2, 4, 0x05, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2}},
-    /* MSS, SACK permitted, TS, NOP, WS 7: 40-byte header */
-    [FP_LINUX] = {20, 8, 64, 1, 64240, 32768, {2,  4, 0x05, 0xb4, 4, 2, 8,
-                                               10, 0, 0,    0,    0, 0, 0,
-                                               0,  0, 1,    3,    3, 7}},
-    /* MSS, NOP, WS 6, NOP, NOP, TS, SACK permitted, EOL, EOL: 44 bytes */
-    [FP_MAC] = {24, 12, 64, 1, 65535, 49152, {2, 4, 0x05, 0xb4, 1, 3, 3, 6,
-                                              1, 1, 8,    10,   0, 0, 0, 0,
-                                              0, 0, 0,    0,    4, 2, 0, 0}},
+    /* raw scanner: no options, window and TTL per source */
+    [FP_RAW] = {.tsoff = -1, .eph = 1024},
+    /* MSS only: 24-byte header */
+    [FP_MSS] = {.optlen = 4,
+                .tsoff = -1,
+                .ittl = 64,
+                .win = 65535,
+                .eph = 32768,
+                .opt = {2, 4, 5, 180}},
+    /* Windows: MSS, NOP, WS 8, NOP, NOP, SACK: 32 bytes */
+    [FP_WIN] = {.optlen = 12,
+                .tsoff = -1,
+                .ittl = 128,
+                .df = 1,
+                .win = 64240,
+                .eph = 49152,
+                .opt = {2, 4, 5, 180, 1, 3, 3, 8, 1, 1, 4, 2}},
+    /* Linux: MSS, SACK, TS, NOP, WS 7: 40 bytes */
+    [FP_LINUX] = {.optlen = 20,
+                  .tsoff = 8,
+                  .ittl = 64,
+                  .df = 1,
+                  .win = 64240,
+                  .eph = 32768,
+                  .opt = {2, 4, 5, 180, 4, 2, 8, 10, [16] = 1, 3, 3, 7}},
+    /* macOS: MSS, NOP, WS 6, NOP, NOP, TS, SACK, EOL, EOL: 44 bytes */
+    [FP_MAC] = {.optlen = 24,
+                .tsoff = 12,
+                .ittl = 64,
+                .df = 1,
+                .win = 65535,
+                .eph = 49152,
+                .opt = {2, 4, 5, 180, 1, 3, 3, 6, 1, 1, 8, 10, [20] = 4, 2}},
 };
 
 struct source {
@@ -596,7 +611,10 @@ static void source_init(struct gen *g, struct source *s)
 /* A sweep over 2^bits addresses of the telescope (fewer if it is smaller). */
 static void scanner_init(struct gen *g, struct scanner *sc, unsigned bits)
 {
-	uint32_t hostbits = g->hostmask ? 32 - __builtin_clz(g->hostmask) : 0;
+	uint32_t hostbits = 0;
+
+	while (hostbits < 32 && (g->hostmask >> hostbits))
+		hostbits++;
 
 	if (bits > hostbits)
 		bits = hostbits;
@@ -1382,57 +1400,54 @@ struct opts {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "Usage: " PROG " -o FILE [OPTION]...\n"
-	        "Write a synthetic darknet capture: classic pcap, Ethernet, "
-	        "microsecond\n"
-	        "timestamps, gzip-compressed (zlib level 1) when FILE ends in "
-	        ".gz or\n"
-	        "with --gzip. The same options and seed give the same bytes.\n"
-	        "\n"
-	        "  -o, --output FILE       output file, \"-\" for stdout "
-	        "(required)\n"
-	        "  -n, --packets N         number of packets (default "
-	        "1000000)\n"
-	        "  -s, --start TIME        first timestamp, Unix seconds "
-	        "(default 1700000000)\n"
-	        "  -d, --duration SECONDS  span the packets are spread over, "
-	        "timestamps\n"
-	        "                          non-decreasing in [start, "
-	        "start+SECONDS) (default 900)\n"
-	        "  -S, --seed N            random seed (default 1)\n"
-	        "  -m, --mix NAME          traffic mix: default or worst "
-	        "(default default)\n"
-	        "      --telescope CIDR    destination prefix of the darknet "
-	        "(default 44.0.0.0/8)\n"
-	        "      --sources N         size of the source population "
-	        "(default 20000)\n"
-	        "  -z, --gzip              gzip the output (default: only for "
-	        "*.gz names)\n"
-	        "  -q, --quiet             no summary line on stderr\n"
-	        "  -h, --help              print this help and exit\n"
-	        "\n"
-	        "Mixes:\n"
-	        "  default  what a telescope sees: 60%% TCP SYN scans (45%% "
-	        "from a Zipf-skewed\n"
-	        "           population on popular and random ports, 5%% "
-	        "masscan-like, 6%%\n"
-	        "           Mirai-like and 4%% ZMap-like sweeps), 15%% "
-	        "backscatter (SYN-ACK,\n"
-	        "           RST, ICMP unreachable), 15%% UDP probes (DNS, NTP, "
-	        "SNMP, SSDP,\n"
-	        "           memcached, SIP, NetBIOS, mDNS, random ports), "
-	        "4.5%% ICMP echo,\n"
-	        "           1.5%% GRE, 1.5%% ESP, 1%% IPv6 TCP SYN, 1%% "
-	        "ARP/LLDP, 0.5%% IPv4\n"
-	        "           fragments.\n"
-	        "  worst    aggregator stress, IPv4 only: 63%% from random "
-	        "sources to random\n"
-	        "           ports and /16s (TCP SYN, UDP, ICMP), nearly each "
-	        "opening a new\n"
-	        "           flowtuple; 37%% from the Zipf population on fixed "
-	        "ports with\n"
-	        "           random destinations and source ports.\n");
+	static const char *const lines[] = {
+	    "Usage: " PROG " -o FILE [OPTION]...",
+	    "Write a synthetic darknet capture: classic pcap, Ethernet,",
+	    "microsecond timestamps, gzip-compressed (zlib level 1) when FILE",
+	    "ends in .gz or with --gzip. The same options and seed always give",
+	    "the same bytes.",
+	    "",
+	    "  -o, --output FILE       output file, \"-\" for stdout "
+	    "(required)",
+	    "  -n, --packets N         number of packets (default 1000000)",
+	    "  -s, --start TIME        first timestamp, Unix seconds",
+	    "                          (default 1700000000)",
+	    "  -d, --duration SECONDS  time span of the packets (default 900):",
+	    "                          timestamps are non-decreasing, in",
+	    "                          [start, start+SECONDS)",
+	    "  -S, --seed N            random seed (default 1)",
+	    "  -m, --mix NAME          traffic mix, default or worst",
+	    "                          (default default)",
+	    "      --telescope CIDR    the darknet's IPv4 destination prefix",
+	    "                          (default 44.0.0.0/8)",
+	    "      --sources N         size of the source population",
+	    "                          (default 20000)",
+	    "  -z, --gzip              gzip the output (default: off, on for",
+	    "                          names ending in .gz)",
+	    "  -q, --quiet             no summary line on stderr",
+	    "  -h, --help              print this help and exit",
+	    "",
+	    "Mixes:",
+	    "  default  what a telescope sees: 60% TCP SYN scans (45% from a",
+	    "           Zipf-skewed source population on popular and random",
+	    "           ports, 5% masscan-like, 6% Mirai-like, 4% ZMap-like",
+	    "           sweeps), 15% backscatter (SYN-ACK, RST, ICMP",
+	    "           unreachable), 15% UDP probes (DNS, NTP, SNMP, SSDP,",
+	    "           memcached, SIP, NetBIOS, mDNS, random ports), 4.5% "
+	    "ICMP",
+	    "           echo, 1.5% GRE, 1.5% ESP, 1% TCP SYN over IPv6 (to",
+	    "           2001:db8:44::/48), 1% ARP and LLDP, 0.5% IPv4 "
+	    "fragments.",
+	    "  worst    aggregator stress, IPv4 only: 63% from random sources",
+	    "           to random ports and /16s (TCP SYN, UDP, ICMP), nearly",
+	    "           each opening a new flowtuple; 37% from the Zipf",
+	    "           population on fixed ports, with random destinations "
+	    "and",
+	    "           source ports.",
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		fprintf(f, "%s\n", lines[i]);
 }
 
 static int bad_value(const char *opt, const char *val, const char *why)
@@ -1698,7 +1713,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(op.output, "-") && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, PROG ": not writing a capture to a terminal\n");
-		return 2;
+		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	g = malloc(sizeof(*g));

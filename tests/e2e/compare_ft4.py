@@ -30,6 +30,7 @@ import signal
 import sys
 import time
 
+sys.dont_write_bytecode = True   # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ft4ref  # noqa: E402
 import read_ft4  # noqa: E402

@@ -32,11 +32,13 @@ Choices the specification leaves open (kept identical in all tests):
     non-IP.  The captured length is rlen minus header, extension headers and
     the 2-byte Ethernet pad.
   * A truncated compressed stream keeps every complete record it yields.
+  * A raw-IP frame with no bytes at all is malformed (no version nibble);
+    a frame whose link header is whole but whose IPv4 header is cut (even
+    to 0 bytes) is malformed, not non-IP.
 """
 
 import argparse
 import bz2
-import gzip  # noqa: F401  (documented dependency; zlib does the work)
 import json
 import lzma
 import struct

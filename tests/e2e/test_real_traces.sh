@@ -172,11 +172,14 @@ for path in "$TRACES"/real/*; do
 done
 
 for group in "${SAME_GROUPS[@]}"; do
+    # shellcheck disable=SC2086  # split the group into names
     set -- $group
     first=$1
     shift
     for other in "$@"; do
-        [ -d "$TMP/out/real/$first" ] && [ -d "$TMP/out/real/$other" ] || continue
+        if [ ! -d "$TMP/out/real/$first" ] || [ ! -d "$TMP/out/real/$other" ]; then
+            continue
+        fi
         res=$TMP/log/same.$first.$other
         if "$PY" "$HERE/compare_ft4.py" same --monitor test \
                 "$TMP/out/real/$first" "$TMP/out/real/$other" > "$res" 2>&1; then

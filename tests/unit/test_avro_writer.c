@@ -92,7 +92,7 @@ static void sample_record(uint64_t i, struct ft4_record *r)
 static char tmpdir[64];
 
 static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
+                  struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
@@ -152,16 +152,16 @@ static int count_entries(const char *dir)
 /* ---- writing ----------------------------------------------------------- */
 
 static const uint8_t fixed_sync[16] = {0xde, 0xad, 0xbe, 0xef, 1, 2,  3,  4,
-				       5,    6,    7,    8,    9, 10, 11, 12};
+                                       5,    6,    7,    8,    9, 10, 11, 12};
 
 /* Writes records [0, n) to path; returns the size commit reports. */
 static uint64_t write_file(const char *path, enum avro_codec codec, int level,
-			   size_t block_bytes, const uint8_t *sync, uint64_t n)
+                           size_t block_bytes, const uint8_t *sync, uint64_t n)
 {
 	struct avro_writer_opts o = {codec, level, block_bytes, sync};
 	struct umbra_err err = {""};
-	struct avro_writer *w = avro_writer_open(path, ft4_schema_json, &o,
-						 &err);
+	struct avro_writer *w =
+	    avro_writer_open(path, ft4_schema_json, &o, &err);
 	uint8_t buf[FT4_MAX_ENCODED];
 	struct ft4_record r;
 	uint64_t bytes = 0;
@@ -170,8 +170,8 @@ static uint64_t write_file(const char *path, enum avro_codec codec, int level,
 		fail_msg("open %s: %s", path, err.msg);
 	for (uint64_t i = 0; i < n; i++) {
 		sample_record(i, &r);
-		assert_int_equal(avro_writer_append(w, buf, ft4_encode(&r, buf)),
-				 0);
+		assert_int_equal(
+		    avro_writer_append(w, buf, ft4_encode(&r, buf)), 0);
 	}
 	assert_int_equal(avro_writer_count(w), n);
 	if (avro_writer_commit(w, &bytes, &err) != 0)
@@ -216,7 +216,7 @@ static void field_string(avro_value_t *rec, const char *name, const char *want)
 }
 
 static void field_common(avro_value_t *rec, const char *vname,
-			 const char *fname, const struct ft4_common *want)
+                         const char *fname, const struct ft4_common *want)
 {
 	avro_value_t a, e;
 	size_t n = 0;
@@ -256,12 +256,12 @@ static void check_avro_value(avro_value_t *v, const struct ft4_record *r)
 	assert_int_equal(field_int(v, "first_syn_length"), r->first_syn_length);
 	assert_int_equal(field_int(v, "first_tcp_rwin"), r->first_tcp_rwin);
 	field_common(v, "common_pkt_sizes", "common_pktsize_freqs",
-		     &r->pkt_sizes);
+	             &r->pkt_sizes);
 	field_common(v, "common_ttls", "common_ttl_freqs", &r->ttls);
 	field_common(v, "common_srcports", "common_srcport_freqs",
-		     &r->src_ports);
+	             &r->src_ports);
 	field_common(v, "common_tcpflags", "common_tcpflag_freqs",
-		     &r->tcp_flags);
+	             &r->tcp_flags);
 	field_string(v, "maxmind_continent", r->maxmind_continent);
 	field_string(v, "maxmind_country", r->maxmind_country);
 	field_string(v, "netacq_continent", r->netacq_continent);
@@ -281,10 +281,9 @@ static void read_with_avro_c(const char *path, uint64_t n)
 	if (avro_file_reader(path, &rd) != 0)
 		fail_msg("avro-c cannot open %s: %s", path, avro_strerror());
 	avro_schema_t ws = avro_file_reader_get_writer_schema(rd);
-	assert_int_equal(avro_schema_from_json_length(ft4_schema_json,
-						      strlen(ft4_schema_json),
-						      &ours),
-			 0);
+	assert_int_equal(avro_schema_from_json_length(
+	                     ft4_schema_json, strlen(ft4_schema_json), &ours),
+	                 0);
 	assert_true(avro_schema_equal(ws, ours));
 	avro_value_iface_t *iface = avro_generic_class_from_schema(ws);
 	avro_value_t v;
@@ -297,7 +296,7 @@ static void read_with_avro_c(const char *path, uint64_t n)
 	}
 	if (rc != EOF)
 		fail_msg("avro-c read of %s stopped at record %llu: %s", path,
-			 (unsigned long long)i, avro_strerror());
+		         (unsigned long long)i, avro_strerror());
 	assert_int_equal(i, n);
 	avro_value_decref(&v);
 	avro_value_iface_decref(iface);
@@ -359,7 +358,7 @@ struct layout {
 /* Checks the header (magic, metadata, schema) and every block (sync, codec,
  * CRC, partition into blocks by the block_bytes rule, records). */
 static void check_layout(const char *path, const char *codec,
-			 size_t block_bytes, uint64_t n, struct layout *out)
+                         size_t block_bytes, uint64_t n, struct layout *out)
 {
 	struct file f;
 	bool saw_codec = false, saw_schema = false;
@@ -373,18 +372,20 @@ static void check_layout(const char *path, const char *codec,
 		assert_true(count > 0);
 		for (int64_t k = 0; k < count; k++) {
 			int64_t kl = rd_long(&f);
-			const char *key = (const char *)rd_bytes(&f, (size_t)kl);
+			const char *key =
+			    (const char *)rd_bytes(&f, (size_t)kl);
 			int64_t vl = rd_long(&f);
-			const char *val = (const char *)rd_bytes(&f, (size_t)vl);
+			const char *val =
+			    (const char *)rd_bytes(&f, (size_t)vl);
 			if (kl == 10 && memcmp(key, "avro.codec", 10) == 0) {
 				assert_int_equal(vl, strlen(codec));
 				assert_memory_equal(val, codec, strlen(codec));
 				saw_codec = true;
 			} else if (kl == 11 &&
-				   memcmp(key, "avro.schema", 11) == 0) {
+			           memcmp(key, "avro.schema", 11) == 0) {
 				assert_int_equal(vl, strlen(ft4_schema_json));
 				assert_memory_equal(val, ft4_schema_json,
-						    (size_t)vl);
+				                    (size_t)vl);
 				saw_schema = true;
 			}
 		}
@@ -433,27 +434,27 @@ static void check_layout(const char *path, const char *codec,
 			memcpy(plain, data, (size_t)size);
 			plain_len = (size_t)size;
 		} else if (strcmp(codec, "deflate") == 0) {
-			assert_int_equal(libdeflate_deflate_decompress(
-						 dd, data, (size_t)size, plain,
-						 cap, &plain_len),
-					 LIBDEFLATE_SUCCESS);
+			assert_int_equal(
+			    libdeflate_deflate_decompress(
+			        dd, data, (size_t)size, plain, cap, &plain_len),
+			    LIBDEFLATE_SUCCESS);
 		} else {
 			assert_true(size > 4);
 			size_t zl = (size_t)size - 4;
-			assert_int_equal(snappy_uncompressed_length(
-						 (const char *)data, zl,
-						 &plain_len),
-					 SNAPPY_OK);
+			assert_int_equal(
+			    snappy_uncompressed_length((const char *)data, zl,
+			                               &plain_len),
+			    SNAPPY_OK);
 			assert_true(plain_len <= cap);
 			assert_int_equal(snappy_uncompress((const char *)data,
-							   zl, (char *)plain,
-							   &plain_len),
-					 SNAPPY_OK);
+			                                   zl, (char *)plain,
+			                                   &plain_len),
+			                 SNAPPY_OK);
 			uint32_t crc = (uint32_t)crc32(0, plain, plain_len);
 			const uint8_t *c = data + zl;
 			assert_int_equal(crc, (uint32_t)c[0] << 24 |
-						      (uint32_t)c[1] << 16 |
-						      (uint32_t)c[2] << 8 | c[3]);
+			                          (uint32_t)c[1] << 16 |
+			                          (uint32_t)c[2] << 8 | c[3]);
 		}
 		assert_int_equal(plain_len, want_size);
 
@@ -461,8 +462,8 @@ static void check_layout(const char *path, const char *codec,
 		size_t off = 0;
 		for (uint64_t k = first; k < i; k++) {
 			sample_record(k, &r);
-			int used = ft4_decode(plain + off, plain_len - off,
-					      &got);
+			int used =
+			    ft4_decode(plain + off, plain_len - off, &got);
 			assert_true(used > 0);
 			assert_memory_equal(&got, &r, sizeof r);
 			off += (size_t)used;
@@ -478,14 +479,14 @@ static void check_layout(const char *path, const char *codec,
 /* ---- tests ------------------------------------------------------------- */
 
 static void round_trip(const char *name, enum avro_codec codec, int level,
-		       size_t block_bytes, uint64_t n)
+                       size_t block_bytes, uint64_t n)
 {
 	const char *path = path_in(name);
 	struct layout lay;
 	struct stat st;
 
-	uint64_t bytes = write_file(path, codec, level, block_bytes, fixed_sync,
-				    n);
+	uint64_t bytes =
+	    write_file(path, codec, level, block_bytes, fixed_sync, n);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal((uint64_t)st.st_size, bytes);
 	read_with_avro_c(path, n);
@@ -505,16 +506,16 @@ static void test_codecs_and_block_sizes(void **state)
 		enum avro_codec codec;
 		int level;
 	} codecs[] = {
-		{AVRO_CODEC_NULL, 0},	   {AVRO_CODEC_DEFLATE, 1},
-		{AVRO_CODEC_DEFLATE, 6},   {AVRO_CODEC_DEFLATE, 12},
-		{AVRO_CODEC_SNAPPY, 0},
+	    {AVRO_CODEC_NULL, 0},    {AVRO_CODEC_DEFLATE, 1},
+	    {AVRO_CODEC_DEFLATE, 6}, {AVRO_CODEC_DEFLATE, 12},
+	    {AVRO_CODEC_SNAPPY, 0},
 	};
 
 	(void)state;
 	for (size_t c = 0; c < sizeof codecs / sizeof codecs[0]; c++)
 		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
 			round_trip("dir/f.avro", codecs[c].codec,
-				   codecs[c].level, sizes[s], 3000);
+			           codecs[c].level, sizes[s], 3000);
 }
 
 /* Enough records to go through the output buffer several times. */
@@ -529,7 +530,7 @@ static void test_large_file(void **state)
 static void test_empty_file(void **state)
 {
 	static const enum avro_codec cs[] = {
-		AVRO_CODEC_NULL, AVRO_CODEC_DEFLATE, AVRO_CODEC_SNAPPY};
+	    AVRO_CODEC_NULL, AVRO_CODEC_DEFLATE, AVRO_CODEC_SNAPPY};
 
 	(void)state;
 	for (size_t c = 0; c < 3; c++) {
@@ -566,7 +567,7 @@ static void test_tmp_path(void **state)
 
 	(void)state;
 	assert_int_equal(avro_writer_tmp_path("a/b/c.avro", buf, sizeof buf),
-			 0);
+	                 0);
 	assert_string_equal(buf, "a/b/.c.avro.tmp");
 	assert_int_equal(avro_writer_tmp_path("c.avro", buf, sizeof buf), 0);
 	assert_string_equal(buf, ".c.avro.tmp");
@@ -575,10 +576,10 @@ static void test_tmp_path(void **state)
 	assert_int_equal(avro_writer_tmp_path(".x.tmp", buf, sizeof buf), 0);
 	assert_string_equal(buf, "..x.tmp.tmp");
 	assert_int_equal(avro_writer_tmp_path("dir/", buf, sizeof buf),
-			 -EINVAL);
+	                 -EINVAL);
 	assert_int_equal(avro_writer_tmp_path("", buf, sizeof buf), -EINVAL);
 	assert_int_equal(avro_writer_tmp_path("a/b/c.avro", buf, 15),
-			 -ENAMETOOLONG);
+	                 -ENAMETOOLONG);
 	assert_int_equal(avro_writer_tmp_path("a/b/c.avro", buf, 16), 0);
 }
 
@@ -600,8 +601,8 @@ static void test_tmp_then_rename(void **state)
 	assert_memory_equal(tmp, final, strrchr(final, '/') - final);
 
 	mode_t old_mask = umask(0);
-	struct avro_writer *w = avro_writer_open(final, ft4_schema_json, &o,
-						 &err);
+	struct avro_writer *w =
+	    avro_writer_open(final, ft4_schema_json, &o, &err);
 	umask(old_mask);
 	assert_non_null(w);
 	/* missing directories made with mode 0755 (umask 0 shows it) */
@@ -613,8 +614,8 @@ static void test_tmp_then_rename(void **state)
 
 	for (uint64_t i = 0; i < 50000; i++) {
 		sample_record(i, &r);
-		assert_int_equal(avro_writer_append(w, buf, ft4_encode(&r, buf)),
-				 0);
+		assert_int_equal(
+		    avro_writer_append(w, buf, ft4_encode(&r, buf)), 0);
 		if (i % 10000 == 0) {
 			assert_true(exists(tmp));
 			assert_false(exists(final));
@@ -658,13 +659,13 @@ static void test_abort(void **state)
 
 	(void)state;
 	assert_int_equal(avro_writer_tmp_path(final, tmp, sizeof tmp), 0);
-	struct avro_writer *w = avro_writer_open(final, ft4_schema_json, &o,
-						 &err);
+	struct avro_writer *w =
+	    avro_writer_open(final, ft4_schema_json, &o, &err);
 	assert_non_null(w);
 	for (uint64_t i = 0; i < 40000; i++) {
 		sample_record(i, &r);
-		assert_int_equal(avro_writer_append(w, buf, ft4_encode(&r, buf)),
-				 0);
+		assert_int_equal(
+		    avro_writer_append(w, buf, ft4_encode(&r, buf)), 0);
 	}
 	assert_true(exists(tmp));
 	avro_writer_abort(w);
@@ -709,10 +710,11 @@ static void open_as_nobody(const char *final, char *msg, size_t len)
 		struct umbra_err err = {"(no message)"};
 
 		close(pfd[0]);
-		if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+		if (geteuid() == 0 &&
+		    (setgid(65534) != 0 || setuid(65534) != 0))
 			_exit(2);
-		struct avro_writer *w = avro_writer_open(final, ft4_schema_json,
-							 &o, &err);
+		struct avro_writer *w =
+		    avro_writer_open(final, ft4_schema_json, &o, &err);
 		if (w) {
 			avro_writer_abort(w);
 			_exit(3);
@@ -768,8 +770,8 @@ static void test_write_error(void **state)
 
 	(void)state;
 	assert_int_equal(avro_writer_tmp_path(final, tmp, sizeof tmp), 0);
-	struct avro_writer *w = avro_writer_open(final, ft4_schema_json, &o,
-						 &err);
+	struct avro_writer *w =
+	    avro_writer_open(final, ft4_schema_json, &o, &err);
 	assert_non_null(w);
 	signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
@@ -786,7 +788,7 @@ static void test_write_error(void **state)
 	assert_true(i < 100000);
 	/* sticky */
 	assert_int_equal(avro_writer_append(w, buf, ft4_encode(&r, buf)),
-			 -EFBIG);
+	                 -EFBIG);
 	assert_int_equal(avro_writer_commit(w, NULL, &err), -EFBIG);
 	assert_non_null(strstr(err.msg, tmp));
 	assert_non_null(strstr(err.msg, strerror(EFBIG)));
@@ -800,23 +802,22 @@ static void test_bad_options(void **state)
 	struct umbra_err err = {""};
 	const char *final = path_in("opt/f.avro");
 	struct avro_writer_opts bad[] = {
-		{AVRO_CODEC_DEFLATE, 0, 65536, NULL},
-		{AVRO_CODEC_DEFLATE, 13, 65536, NULL},
-		{AVRO_CODEC_NULL, 0, 0, NULL},
-		{(enum avro_codec)7, 0, 65536, NULL},
+	    {AVRO_CODEC_DEFLATE, 0, 65536, NULL},
+	    {AVRO_CODEC_DEFLATE, 13, 65536, NULL},
+	    {AVRO_CODEC_NULL, 0, 0, NULL},
+	    {(enum avro_codec)7, 0, 65536, NULL},
 	};
 
 	(void)state;
 	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
 		err.msg[0] = '\0';
-		assert_null(avro_writer_open(final, ft4_schema_json, &bad[k],
-					     &err));
+		assert_null(
+		    avro_writer_open(final, ft4_schema_json, &bad[k], &err));
 		assert_non_null(strstr(err.msg, final));
 	}
-	assert_null(avro_writer_open(path_in("opt/"), ft4_schema_json,
-				     &(struct avro_writer_opts){
-					     AVRO_CODEC_NULL, 0, 65536, NULL},
-				     &err));
+	assert_null(avro_writer_open(
+	    path_in("opt/"), ft4_schema_json,
+	    &(struct avro_writer_opts){AVRO_CODEC_NULL, 0, 65536, NULL}, &err));
 	assert_false(exists(path_in("opt")));
 }
 
@@ -844,7 +845,7 @@ static void test_codec_names(void **state)
 /* ---- ft4_encode against avro-c's encoder ------------------------------- */
 
 static void set_array(avro_value_t *rec, const char *name, unsigned n,
-		      const uint64_t *items)
+                      const uint64_t *items)
 {
 	avro_value_t a, e;
 
@@ -856,8 +857,8 @@ static void set_array(avro_value_t *rec, const char *name, unsigned n,
 	}
 }
 
-static void set_common(avro_value_t *rec, const char *vname,
-		       const char *fname, const struct ft4_common *c)
+static void set_common(avro_value_t *rec, const char *vname, const char *fname,
+                       const struct ft4_common *c)
 {
 	uint64_t v[FT4_MAX_COMMON];
 
@@ -894,10 +895,9 @@ static void test_encoding_matches_avro_c(void **state)
 	struct ft4_record r;
 
 	(void)state;
-	assert_int_equal(avro_schema_from_json_length(ft4_schema_json,
-						      strlen(ft4_schema_json),
-						      &schema),
-			 0);
+	assert_int_equal(avro_schema_from_json_length(
+	                     ft4_schema_json, strlen(ft4_schema_json), &schema),
+	                 0);
 	assert_int_equal(avro_schema_record_size(schema), 26);
 	avro_value_iface_t *iface = avro_generic_class_from_schema(schema);
 	avro_value_t v;
@@ -920,12 +920,12 @@ static void test_encoding_matches_avro_c(void **state)
 		set_field(&v, "first_syn_length", r.first_syn_length);
 		set_field(&v, "first_tcp_rwin", r.first_tcp_rwin);
 		set_common(&v, "common_pkt_sizes", "common_pktsize_freqs",
-			   &r.pkt_sizes);
+		           &r.pkt_sizes);
 		set_common(&v, "common_ttls", "common_ttl_freqs", &r.ttls);
 		set_common(&v, "common_srcports", "common_srcport_freqs",
-			   &r.src_ports);
+		           &r.src_ports);
 		set_common(&v, "common_tcpflags", "common_tcpflag_freqs",
-			   &r.tcp_flags);
+		           &r.tcp_flags);
 		set_string(&v, "maxmind_continent", r.maxmind_continent);
 		set_string(&v, "maxmind_country", r.maxmind_country);
 		set_string(&v, "netacq_continent", r.netacq_continent);
@@ -948,19 +948,19 @@ static void test_encoding_matches_avro_c(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_codec_names),
-		cmocka_unit_test(test_tmp_path),
-		cmocka_unit_test(test_encoding_matches_avro_c),
-		cmocka_unit_test(test_codecs_and_block_sizes),
-		cmocka_unit_test(test_large_file),
-		cmocka_unit_test(test_empty_file),
-		cmocka_unit_test(test_random_sync),
-		cmocka_unit_test(test_tmp_then_rename),
-		cmocka_unit_test(test_abort),
-		cmocka_unit_test(test_not_a_directory),
-		cmocka_unit_test(test_unwritable_directory),
-		cmocka_unit_test(test_write_error),
-		cmocka_unit_test(test_bad_options),
+	    cmocka_unit_test(test_codec_names),
+	    cmocka_unit_test(test_tmp_path),
+	    cmocka_unit_test(test_encoding_matches_avro_c),
+	    cmocka_unit_test(test_codecs_and_block_sizes),
+	    cmocka_unit_test(test_large_file),
+	    cmocka_unit_test(test_empty_file),
+	    cmocka_unit_test(test_random_sync),
+	    cmocka_unit_test(test_tmp_then_rename),
+	    cmocka_unit_test(test_abort),
+	    cmocka_unit_test(test_not_a_directory),
+	    cmocka_unit_test(test_unwritable_directory),
+	    cmocka_unit_test(test_write_error),
+	    cmocka_unit_test(test_bad_options),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -601,73 +601,49 @@ static enum umbra_pkt_class ppp_frame(unsigned link, const uint8_t *hdr,
 	return c;
 }
 
-static void test_ppp(void **state)
+/* The PPP family: link header bytes, each followed by an IPv4 SYN. */
+static const struct {
+	unsigned link;
+	uint8_t hdr[4];
+	uint32_t hlen;
+	enum umbra_pkt_class want;
+} ppp_cases[] = {
+    /* PPP: optional ff 03, protocol in one byte (odd) or two. */
+    {UMBRA_LINK_PPP, {0xff, 0x03, 0x00, 0x21}, 4, UMBRA_PKT_IPV4},
+    {UMBRA_LINK_PPP, {0xff, 0x03, 0x21}, 3, UMBRA_PKT_IPV4},
+    {UMBRA_LINK_PPP, {0x00, 0x21}, 2, UMBRA_PKT_IPV4},
+    {UMBRA_LINK_PPP, {0x21}, 1, UMBRA_PKT_IPV4},
+    {UMBRA_LINK_PPP, {0xff, 0x03, 0x00, 0x57}, 4, UMBRA_PKT_IPV6},
+    {UMBRA_LINK_PPP, {0x57}, 1, UMBRA_PKT_IPV6},
+    {UMBRA_LINK_PPP, {0x00, 0x57}, 2, UMBRA_PKT_IPV6},
+    {UMBRA_LINK_PPP, {0xc0, 0x21}, 2, UMBRA_PKT_NONIP}, /* LCP */
+    {UMBRA_LINK_PPP, {0xff, 0x03, 0x80, 0x21}, 4, UMBRA_PKT_NONIP},
+    /* ff without 03 is no address/control: 0xff is the protocol. */
+    {UMBRA_LINK_PPP, {0xff, 0x00, 0x21}, 3, UMBRA_PKT_NONIP},
+    /* Cisco HDLC: address, control, ethertype. */
+    {UMBRA_LINK_PPP_HDLC, {0x0f, 0x00, 0x08, 0x00}, 4, UMBRA_PKT_IPV4},
+    {UMBRA_LINK_PPP_HDLC, {0x8f, 0x00, 0x08, 0x00}, 4, UMBRA_PKT_IPV4},
+    {UMBRA_LINK_PPP_HDLC, {0x0f, 0x00, 0x86, 0xdd}, 4, UMBRA_PKT_IPV6},
+    {UMBRA_LINK_PPP_HDLC, {0x8f, 0x00, 0x80, 0x35}, 4, UMBRA_PKT_NONIP},
+    /* ff without 03 is still Cisco HDLC, not PPP. */
+    {UMBRA_LINK_PPP_HDLC, {0xff, 0x00, 0x08, 0x00}, 4, UMBRA_PKT_IPV4},
+    /* PPP in HDLC framing. */
+    {UMBRA_LINK_PPP_HDLC, {0xff, 0x03, 0x00, 0x21}, 4, UMBRA_PKT_IPV4},
+    {UMBRA_LINK_PPP_HDLC, {0xff, 0x03, 0x00, 0x57}, 4, UMBRA_PKT_IPV6},
+    {UMBRA_LINK_PPP_HDLC, {0xff, 0x03, 0xc0, 0x21}, 4, UMBRA_PKT_NONIP},
+};
+
+static void test_ppp_links(void **state)
 {
 	(void)state;
-	struct ft_pkt o;
-	const unsigned L = UMBRA_LINK_PPP;
-
-	assert_int_equal(
-	    ppp_frame(L, (const uint8_t[]){0xff, 0x03, 0x00, 0x21}, 4, &o),
-	    UMBRA_PKT_IPV4);
-	assert_int_equal(
-	    ppp_frame(L, (const uint8_t[]){0xff, 0x03, 0x21}, 3, &o),
-	    UMBRA_PKT_IPV4);
-	assert_int_equal(ppp_frame(L, (const uint8_t[]){0x00, 0x21}, 2, &o),
-	                 UMBRA_PKT_IPV4);
-	assert_int_equal(ppp_frame(L, (const uint8_t[]){0x21}, 1, &o),
-	                 UMBRA_PKT_IPV4);
-	assert_int_equal(
-	    ppp_frame(L, (const uint8_t[]){0xff, 0x03, 0x00, 0x57}, 4, &o),
-	    UMBRA_PKT_IPV6);
-	assert_int_equal(ppp_frame(L, (const uint8_t[]){0x57}, 1, &o),
-	                 UMBRA_PKT_IPV6);
-	assert_int_equal(ppp_frame(L, (const uint8_t[]){0x00, 0x57}, 2, &o),
-	                 UMBRA_PKT_IPV6);
-	assert_int_equal(ppp_frame(L, (const uint8_t[]){0xc0, 0x21}, 2, &o),
-	                 UMBRA_PKT_NONIP);
-	assert_int_equal(
-	    ppp_frame(L, (const uint8_t[]){0xff, 0x03, 0x80, 0x21}, 4, &o),
-	    UMBRA_PKT_NONIP);
-	/* ff without 03 is no address/control: 0xff is then the protocol. */
-	assert_int_equal(
-	    ppp_frame(L, (const uint8_t[]){0xff, 0x00, 0x21}, 3, &o),
-	    UMBRA_PKT_NONIP);
-}
-
-static void test_ppp_hdlc(void **state)
-{
-	(void)state;
-	struct ft_pkt o;
-	const unsigned L = UMBRA_LINK_PPP_HDLC;
-
-	/* Cisco HDLC: address, control, ethertype. */
-	assert_int_equal(
-	    ppp_frame(L, (const uint8_t[]){0x0f, 0x00, 0x08, 0x00}, 4, &o),
-	    UMBRA_PKT_IPV4);
-	assert_int_equal(
-	    ppp_frame(L, (const uint8_t[]){0x8f, 0x00, 0x08, 0x00}, 4, &o),
-	    UMBRA_PKT_IPV4);
-	assert_int_equal(
-	    ppp_frame(L, (const uint8_t[]){0x0f, 0x00, 0x86, 0xdd}, 4, &o),
-	    UMBRA_PKT_IPV6);
-	assert_int_equal(
-	    ppp_frame(L, (const uint8_t[]){0x8f, 0x00, 0x80, 0x35}, 4, &o),
-	    UMBRA_PKT_NONIP);
-	/* ff without 03 is still Cisco HDLC, not PPP. */
-	assert_int_equal(
-	    ppp_frame(L, (const uint8_t[]){0xff, 0x00, 0x08, 0x00}, 4, &o),
-	    UMBRA_PKT_IPV4);
-	/* PPP in HDLC framing. */
-	assert_int_equal(
-	    ppp_frame(L, (const uint8_t[]){0xff, 0x03, 0x00, 0x21}, 4, &o),
-	    UMBRA_PKT_IPV4);
-	assert_int_equal(
-	    ppp_frame(L, (const uint8_t[]){0xff, 0x03, 0x00, 0x57}, 4, &o),
-	    UMBRA_PKT_IPV6);
-	assert_int_equal(
-	    ppp_frame(L, (const uint8_t[]){0xff, 0x03, 0xc0, 0x21}, 4, &o),
-	    UMBRA_PKT_NONIP);
+	for (size_t i = 0; i < sizeof(ppp_cases) / sizeof(ppp_cases[0]); i++) {
+		struct ft_pkt o;
+		enum umbra_pkt_class c = ppp_frame(
+		    ppp_cases[i].link, ppp_cases[i].hdr, ppp_cases[i].hlen, &o);
+		if (c != ppp_cases[i].want)
+			fail_msg("ppp_cases[%zu]: class %d, want %d", i, c,
+			         ppp_cases[i].want);
+	}
 }
 
 static void test_unknown_link(void **state)
@@ -997,8 +973,7 @@ int main(void)
 	    cmocka_unit_test(test_raw),
 	    cmocka_unit_test(test_ipv4_ipv6_links),
 	    cmocka_unit_test(test_null_loop),
-	    cmocka_unit_test(test_ppp),
-	    cmocka_unit_test(test_ppp_hdlc),
+	    cmocka_unit_test(test_ppp_links),
 	    cmocka_unit_test(test_unknown_link),
 	    cmocka_unit_test(test_caplen0),
 	    cmocka_unit_test(test_ihl_too_small),
