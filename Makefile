@@ -47,7 +47,7 @@ $(BUILD)/Makefile: $(TOP)/configure
 	cd $(BUILD) && $(TOP)/configure $(CONFIGURE_FLAGS)
 
 build: $(BUILD)/Makefile
-	$(MAKE) -C $(BUILD) -j$(JOBS)
+	@$(MAKE) -s --no-print-directory -C $(BUILD) -j$(JOBS)
 
 # Test environment shared by every build flavour.
 TEST_ENV = UMBRA_SRCDIR=$(TOP) UMBRA_TRACES=$(SHARED)/traces \

@@ -73,7 +73,11 @@ static int close_interval(struct agg_state *s)
 
 	if (s->mark_start == INTERVAL_NONE)
 		return 0; /* no interval was ever opened */
-	run = ftrun_new();
+	run = atomic_exchange(&s->pl->spare_runs[s->id], NULL);
+	if (run)
+		ftrun_clear(run);
+	else
+		run = ftrun_new();
 	if (!run)
 		return -ENOMEM;
 	run->agg = s->id;

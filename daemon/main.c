@@ -13,10 +13,9 @@
 static void log_config(const struct umbra_config *c)
 {
 	log_info("umbrad %s: monitor %s, %zu input(s), output %s, interval %u "
-	         "s, %u aggregator(s) (0 = auto), codec %s, log level %s",
+	         "s, codec %s, log level %s",
 	         PACKAGE_VERSION, c->monitor, c->inputs.n, c->output_dir,
-	         c->interval, c->threads,
-	         umbra_config_key("codec")->names[c->codec],
+	         c->interval, umbra_config_key("codec")->names[c->codec],
 	         umbra_log_level_name((enum umbra_log_level)c->log_level));
 	for (size_t i = 0; i < c->inputs.n; i++)
 		log_info("input %zu: %s", i + 1, c->inputs.items[i]);

@@ -82,10 +82,18 @@ static struct pending *pending_get(struct merger *m, int64_t start)
 	return p;
 }
 
+/* Give a written run back to its aggregator (see pipeline.h). */
+static void run_recycle(struct merger *m, struct ftrun *run)
+{
+	if (run && run->agg < m->pl->n_agg)
+		run = atomic_exchange(&m->pl->spare_runs[run->agg], run);
+	ftrun_free(run);
+}
+
 static void pending_drop(struct merger *m, struct pending *p)
 {
 	for (uint32_t i = 0; i < m->pl->n_agg; i++)
-		ftrun_free(p->runs[i]);
+		run_recycle(m, p->runs[i]);
 	free(p->runs);
 	free(p->per_cap);
 	size_t idx = (size_t)(p - m->pend);

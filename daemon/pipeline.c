@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,7 +87,9 @@ int pipeline_run(struct pipeline *pl, const struct umbra_config *cfg)
 	tables = calloc(pl->n_agg, sizeof *tables);
 	agg = calloc(pl->n_agg, sizeof *agg);
 	agg_tid = calloc(pl->n_agg, sizeof *agg_tid);
-	if (!pl->zctx || !pl->rings || !tables || !agg || !agg_tid) {
+	pl->spare_runs = calloc(pl->n_agg, sizeof *pl->spare_runs);
+	if (!pl->zctx || !pl->rings || !tables || !agg || !agg_tid ||
+	    !pl->spare_runs) {
 		log_error("cannot set up the pipeline: out of memory");
 		goto out;
 	}
@@ -136,28 +139,39 @@ int pipeline_run(struct pipeline *pl, const struct umbra_config *cfg)
 		goto out;
 	}
 
-	log_info("pipeline: %u capture thread, %u aggregators, merger; "
-	         "interval %u s",
-	         pl->n_cap, pl->n_agg, cfg->interval);
+	log_info("pipeline: %u capture thread(s), %u aggregator(s)%s, 1 merger",
+	         pl->n_cap, pl->n_agg,
+	         cfg->threads ? "" : " (threads 0: auto)");
 	if (pthread_create(&mer_tid, NULL, merger_main, &mer) != 0) {
 		log_error("cannot start the merger thread");
 		goto out;
 	}
+	pthread_setname_np(mer_tid, "umbra-merger");
 	for (; started_agg < pl->n_agg; started_agg++)
 		if (pthread_create(&agg_tid[started_agg], NULL, aggregator_main,
 		                   &agg[started_agg]) != 0)
 			break;
 	if (started_agg == pl->n_agg &&
 	    pthread_create(&cap_tid, NULL, capture_thread_main, &cap) == 0) {
+		pthread_setname_np(cap_tid, "umbra-capture");
 		pthread_join(cap_tid, NULL);
 		status = 0;
 	} else {
-		/* cannot happen short of resource exhaustion: stop cleanly */
-		log_error("cannot start the pipeline threads");
+		/* only on resource exhaustion: wind down what did start.  The
+		 * capture thread's body, run here on no input, closes nothing
+		 * and tells the merger it is done; aggregators that never
+		 * started are reported done on their own sockets. */
 		struct capture_thread_args none = cap;
 		struct umbra_strlist empty = {0};
+		struct pipe_msg done = {0};
+		log_error("cannot start the pipeline threads");
 		none.inputs = &empty;
 		capture_thread_main(&none);
+		done.kind = MSG_AGG_DONE;
+		for (uint32_t i = started_agg; i < pl->n_agg; i++) {
+			done.from = i;
+			pipe_send(agg[i].push, &done);
+		}
 	}
 	for (uint32_t i = 0; i < started_agg; i++)
 		pthread_join(agg_tid[i], NULL);
@@ -180,6 +194,9 @@ out:
 		ftable_destroy(&tables[i]);
 	for (uint32_t i = 0; pl->rings && i < pl->n_cap * pl->n_agg; i++)
 		spsc_ring_destroy(&pl->rings[i]);
+	for (uint32_t i = 0; pl->spare_runs && i < pl->n_agg; i++)
+		ftrun_free(atomic_load(&pl->spare_runs[i]));
+	free(pl->spare_runs);
 	free(pl->rings);
 	free(tables);
 	free(agg);

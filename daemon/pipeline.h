@@ -80,6 +80,10 @@ struct pipeline {
 	_Atomic int stop;   /* set by the signal thread: finish and exit */
 	_Atomic int failed; /* an input or an output failed: exit status 1 */
 	_Atomic uint64_t files_written;
+	/* One spare run per aggregator: the merger gives a written run back
+	 * here and the aggregator takes it for its next interval, so the big
+	 * buffers are not unmapped and faulted in again every interval. */
+	struct ftrun *_Atomic *spare_runs;
 };
 
 static inline struct spsc_ring *pipeline_ring(struct pipeline *pl, uint32_t cap,

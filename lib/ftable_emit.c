@@ -105,6 +105,15 @@ static void hot_common(uint32_t value, uint64_t n, struct ft4_common *out)
 	out->freq[0] = n;
 }
 
+static void prefetch_sets(const struct ft_cold *c)
+{
+	const struct vset *sets[] = {&c->dst_ips, &c->sizes, &c->ttls,
+				     &c->src_ports, &c->tcp_flags};
+	for (int k = 0; k < 5; k++)
+		if (sets[k]->cap > 1)
+			__builtin_prefetch(sets[k]->u.slots);
+}
+
 static int finish_record(const struct ft_entry *e, int64_t start,
                          struct emit_scratch *s, struct ft4_record *r)
 {
@@ -198,16 +207,24 @@ int ftable_emit(struct ftable *t, int64_t start, struct ftrun *run)
 	uint32_t last_src = 0;
 	for (uint32_t i = 0; i < t->n; i++) {
 		const struct ft_entry *e = &t->e[items[i].idx];
-		/* sorted order is random order in memory: fetch ahead */
-		if (i + 16 < t->n)
-			__builtin_prefetch(&t->e[items[i + 16].idx]);
-		if (i + 8 < t->n) {
-			const struct ft_entry *ahead = &t->e[items[i + 8].idx];
-			if (ahead->cold)
-				__builtin_prefetch(ahead->cold);
-		}
 		struct ft4_record r;
 
+		/* sorted order is random order in memory: fetch ahead, the
+		 * entry first, then its cold record, then the sets' tables */
+		if (i + 32 < t->n)
+			__builtin_prefetch(&t->e[items[i + 32].idx]);
+		if (i + 16 < t->n) {
+			const struct ft_entry *a = &t->e[items[i + 16].idx];
+			if (a->cold) {
+				__builtin_prefetch(a->cold);
+				__builtin_prefetch((char *)a->cold + 64);
+			}
+		}
+		if (i + 8 < t->n) {
+			const struct ft_entry *a = &t->e[items[i + 8].idx];
+			if (a->cold)
+				prefetch_sets(a->cold);
+		}
 		rc = finish_record(e, start, &s, &r);
 		if (rc < 0)
 			break;

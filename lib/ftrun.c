@@ -18,6 +18,17 @@ void ftrun_free(struct ftrun *r)
 	free(r);
 }
 
+void ftrun_clear(struct ftrun *r)
+{
+	r->start = 0;
+	r->nrec = 0;
+	r->nsrc = 0;
+	r->npkts = 0;
+	r->oom_drops = 0;
+	r->memory = 0;
+	r->enc_len = 0;
+}
+
 int ftrun_reserve(struct ftrun *r, uint32_t nrec, size_t bytes)
 {
 	if ((uint64_t)r->nrec + nrec > r->key_cap) {

@@ -37,6 +37,9 @@ struct ftrun {
 struct ftrun *ftrun_new(void);
 void ftrun_free(struct ftrun *r);
 
+/* Empty the run, keeping its buffers for reuse. */
+void ftrun_clear(struct ftrun *r);
+
 /* Make room for nrec more records and bytes more encoded bytes.  0/-ENOMEM */
 int ftrun_reserve(struct ftrun *r, uint32_t nrec, size_t bytes);
 
