@@ -94,6 +94,7 @@ static int close_interval(struct agg_state *s)
 	msg.start = s->mark_start;
 	msg.next = s->mark_next;
 	msg.run = run;
+	atomic_store_explicit(&run->handed_over, 1, memory_order_release);
 	if (pipe_send(s->push, &msg) < 0) {
 		log_error("aggregator %u: cannot hand interval %lld to the "
 		          "merger: %s",

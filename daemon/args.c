@@ -99,8 +99,9 @@ void args_usage(FILE *out)
 	    "their magic bytes; erf:FILE or a name with .erf reads\nERF; "
 	    "any other libtrace URI (pcapint:eth0, ...) goes through "
 	    "libtrace.\nEvery configuration key is described in "
-	    "umbra.yaml(5) and conf/umbra.yaml.\nExit status: 0 done, 1 an "
-	    "input or output failed (see the log), 2 usage.\n");
+	    "umbra.yaml(5) and conf/umbra.yaml.\nExit status: 0 done; 1 an "
+	    "input, an output or the configuration failed (see the log);\n2 "
+	    "usage.\n");
 }
 
 static const char *key_for(int opt, const char **flag)

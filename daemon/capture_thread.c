@@ -1,9 +1,11 @@
 /* capture_thread.c: a capture thread: read frames, drive the interval clock,
  * decode each packet once and push it to the aggregator owning its source.
  *
- * File inputs never lose a packet: when an aggregator's ring is full the
- * thread waits for room (the file can wait; a live link cannot, and the live
- * backends count such packets as queue drops instead).
+ * It never loses a packet: when an aggregator's ring is full the thread
+ * waits for room.  A file can wait; live capture (issue 3) will count such
+ * packets as queue drops instead, so queue_drops is 0 for now.
+ * A stop request (SIGINT/SIGTERM) is seen between packets: a read that
+ * blocks (a pipe on standard input) delays it until data or EOF arrives.
  */
 #include <errno.h>
 #include <sched.h>

@@ -254,6 +254,11 @@ static void handle(struct merger *m, const struct pipe_msg *msg)
 		return;
 	}
 	if (msg->kind == MSG_RUN) {
+		if (!atomic_load_explicit(&msg->run->handed_over,
+		                          memory_order_acquire))
+			log_error(
+			    "merger: run of aggregator %u not handed over",
+			    msg->from);
 		if (msg->from < m->pl->n_agg && !p->runs[msg->from]) {
 			p->runs[msg->from] = msg->run;
 			p->nruns++;

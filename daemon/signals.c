@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 static sigset_t sig_set;
 static pthread_t sig_tid;
 static int sig_running;
+static _Atomic int sig_quit;
 
 int signals_block(void)
 {
@@ -31,8 +33,11 @@ static void *sig_main(void *arg)
 		if (sigwait(&sig_set, &sig) != 0)
 			continue;
 		switch (sig) {
-		case SIGUSR1: /* signals_stop(): the pipeline is done */
-			return NULL;
+		case SIGUSR1: /* from signals_stop(): the pipeline is done */
+			if (atomic_load(&sig_quit))
+				return NULL;
+			log_info("SIGUSR1 ignored");
+			break;
 		case SIGHUP:
 			log_info("SIGHUP: nothing to reload for file inputs");
 			break;
@@ -65,6 +70,7 @@ void signals_stop(void)
 {
 	if (!sig_running)
 		return;
+	atomic_store(&sig_quit, 1);
 	pthread_kill(sig_tid, SIGUSR1);
 	pthread_join(sig_tid, NULL);
 	sig_running = 0;

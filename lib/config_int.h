@@ -4,9 +4,10 @@
  *   config.c        the key table; defaults, store, copy, free, flags,
  *                   validation: everything that walks the table over a
  *                   struct umbra_config
- *   config_value.c  one value: text to a typed value of a row, its rule
- *                   (monitor, output_template, queue_size, stats_endpoint),
- *                   and how a value is quoted and described in a message
+ *   config_value.c  one value: text to a typed value of a row, the rule
+ *                   of a key that has one (monitor, output_dir,
+ *                   output_template, queue_size, stats_endpoint), and how
+ *                   a value is quoted and described in a message
  *   config_yaml.c   the libyaml event walk and its FILE:LINE:COL errors
  *   config_print.c  the effective configuration written back as YAML
  *
@@ -66,15 +67,14 @@ int cfg_copy(struct umbra_config *dst, const struct umbra_config *src);
 /* A stored non-string value as text (buf holds a number), for the parser to
  * judge and for printing; a string row gives the string. */
 const char *cfg_value_text(const struct umbra_config *c,
-                           const struct umbra_cfg_key *k, char *buf,
-                           size_t n);
+                           const struct umbra_cfg_key *k, char *buf, size_t n);
 
 /* ---- config_value.c: one value ---- */
 
 /* Parse len bytes of text as a value of row k (for a list: one item) into
  * *v.  Returns 0, -ENOMEM, or -EINVAL with "expected ..., got ..." in why. */
-int cfg_parse_value(const struct umbra_cfg_key *k, const char *text,
-                    size_t len, union cfg_val *v, char *why, size_t n);
+int cfg_parse_value(const struct umbra_cfg_key *k, const char *text, size_t len,
+                    union cfg_val *v, char *why, size_t n);
 
 /* What a row accepts, for "expected ..." (in buf, or a constant). */
 const char *cfg_describe(const struct umbra_cfg_key *k, char *buf, size_t n);

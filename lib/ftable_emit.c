@@ -108,7 +108,7 @@ static void hot_common(uint32_t value, uint64_t n, struct ft4_common *out)
 static void prefetch_sets(const struct ft_cold *c)
 {
 	const struct vset *sets[] = {&c->dst_ips, &c->sizes, &c->ttls,
-				     &c->src_ports, &c->tcp_flags};
+	                             &c->src_ports, &c->tcp_flags};
 	for (int k = 0; k < 5; k++)
 		if (sets[k]->cap > 1)
 			__builtin_prefetch(sets[k]->u.slots);

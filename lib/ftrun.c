@@ -27,6 +27,7 @@ void ftrun_clear(struct ftrun *r)
 	r->oom_drops = 0;
 	r->memory = 0;
 	r->enc_len = 0;
+	atomic_store_explicit(&r->handed_over, 0, memory_order_relaxed);
 }
 
 int ftrun_reserve(struct ftrun *r, uint32_t nrec, size_t bytes)

@@ -9,6 +9,7 @@
 #ifndef UMBRA_FTRUN_H
 #define UMBRA_FTRUN_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,11 @@ struct ftrun {
 	uint64_t npkts; /* packets counted */
 	uint64_t oom_drops;
 	uint64_t memory; /* bytes the aggregator's table held */
+	/* Released by the aggregator once the run is complete, acquired by
+	 * the merger: the pointer travels through ZeroMQ, whose own atomics
+	 * thread sanitizers cannot see, so the handoff is also made explicit
+	 * here (and it costs one atomic per interval). */
+	_Atomic uint32_t handed_over;
 	struct ftrun_key *keys;
 	uint32_t key_cap;
 	uint8_t *enc;

@@ -16,7 +16,7 @@ export UMBRA_FUZZ_SECONDS=${UMBRA_FUZZ_SECONDS:-20}
 export LSAN_OPTIONS="suppressions=$TOP/tests/lsan.supp:print_suppressions=0"
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$TOP/tests/tsan.supp"
 
 PASS=0 FAIL=0 SKIP=0
 failed_logs=()
@@ -67,7 +67,7 @@ bootstrap
 stage gcc "$TOP/build" ""
 stage asan "$TOP/build-asan" "CC=clang --enable-sanitizers=asan --enable-fuzzers"
 stage tsan "$TOP/build-tsan" "--enable-sanitizers=tsan" \
-	"unit/test_spsc e2e/test_threads_identical.sh e2e/test_real_traces.sh"
+	"unit/test_spsc e2e/test_threads_identical.sh e2e/test_real_traces.sh e2e/test_signals.sh"
 
 echo "=== format: clang-format on every C file"
 unformatted=$(cd "$TOP" && for f in lib/*.[ch] daemon/*.[ch] tools/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/e2e/*.c tests/bench/*.c; do

@@ -1,14 +1,16 @@
-/* fuzz_capfile.c: libFuzzer target for lib/capfile.c.
+/* fuzz_capfile.c: libFuzzer target for lib/capfile*.c.
  *
  * Each input is written to one memfd, which is opened by its /proc path,
  * so it goes through the real capfile_open(): magic and compression
- * detection, libwandio for gzip/bzip2/xz inputs, the end-marker checks.
+ * detection, zlib for gzip and libwandio for bzip2/xz inputs, the
+ * end-marker checks.
  * Every frame is read twice over, as pcap/pcapng (CAPFILE_AUTO) and as ERF;
  * every data byte is touched so that ASan sees an overrun, and the frame
  * and error invariants of capfile.h are checked.
  *
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
- *        tests/fuzz/fuzz_capfile.c lib/capfile.c lib/errbuf.c -lwandio
+ * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 \
+ *        -D_GNU_SOURCE -Ilib tests/fuzz/fuzz_capfile.c lib/capfile*.c \
+ *        lib/errbuf.c -lwandio -lz
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */

@@ -6,9 +6,10 @@
  * Everything is freed, so leaks show up under ASan's leak checker.
  *
  * Build and run (seed corpus in tests/fuzz/corpus/config/):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
- *     tests/fuzz/fuzz_config.c lib/config.c lib/errbuf.c lib/log.c \
- *     lib/outpath.c -lyaml -o fuzz_config
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 \
+ *     -D_GNU_SOURCE -Ilib tests/fuzz/fuzz_config.c lib/config*.c \
+ *     lib/errbuf.c lib/log.c lib/outpath.c lib/interval.c -lyaml \
+ *     -o fuzz_config
  *   mkdir -p corpus && ./fuzz_config -max_total_time=60 corpus \
  *     tests/fuzz/corpus/config
  */

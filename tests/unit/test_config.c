@@ -1,10 +1,10 @@
-/* test_config.c: unit tests of the configuration loader (lib/config.c).
+/* test_config.c: unit tests of the configuration loader (lib/config*.c).
  *
- * White-box: this file includes config.c itself, to reach the parser of the
- * bool type, which no key of today's table uses, and to make config.c's own
- * allocations fail one after the other.  Build it without
- * lib/config.c (or its object) and with lib/errbuf.c, lib/log.c, -lyaml
- * and -lcmocka.
+ * White-box: this file includes config.c and the other config_*.c files
+ * itself, to reach the parser of the bool type, which no key of today's
+ * table uses, and to make the loader's own allocations fail one after the
+ * other.  Build it without lib/config*.c (or their objects) and with
+ * lib/errbuf.c, lib/log.c, -lyaml and -lcmocka.
  *
  * The test of conf/umbra.yaml finds the source tree through UMBRA_SRCDIR
  * (default ".."), and is skipped, saying so, when the file is not there.
@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-/* Allocation failures: config.c's own allocations go through these, which
+/* Allocation failures: the loader's own allocations go through these, which
  * fail the Nth call from when fail_after is set (-1: never). */
 static long fail_after = -1;
 static long allocations;
@@ -58,6 +58,9 @@ static char *t_strndup(const char *s, size_t n)
 #define strdup  t_strdup
 #define strndup t_strndup
 #include "config.c"
+#include "config_value.c"
+#include "config_yaml.c"
+#include "config_print.c"
 #undef malloc
 #undef realloc
 #undef strdup
@@ -428,19 +431,21 @@ static void test_bool(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < 5; i++) {
-		assert_int_equal(parse_value(&k, yes[i], strlen(yes[i]), &v,
-		                             why, sizeof why),
+		assert_int_equal(cfg_parse_value(&k, yes[i], strlen(yes[i]), &v,
+		                                 why, sizeof why),
 		                 0);
 		assert_true(v.b);
-		assert_int_equal(
-		    parse_value(&k, no[i], strlen(no[i]), &v, why, sizeof why),
-		    0);
+		assert_int_equal(cfg_parse_value(&k, no[i], strlen(no[i]), &v,
+		                                 why, sizeof why),
+		                 0);
 		assert_false(v.b);
 	}
-	assert_int_equal(parse_value(&k, "1", 1, &v, why, sizeof why), -EINVAL);
+	assert_int_equal(cfg_parse_value(&k, "1", 1, &v, why, sizeof why),
+	                 -EINVAL);
 	assert_string_equal(why, "expected true, false, yes, no, on or off, "
 	                         "got '1'");
-	assert_int_equal(parse_value(&k, "y", 1, &v, why, sizeof why), -EINVAL);
+	assert_int_equal(cfg_parse_value(&k, "y", 1, &v, why, sizeof why),
+	                 -EINVAL);
 }
 
 static void test_inputs(void **state)

@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -89,7 +90,7 @@ const char *cfg_describe(const struct umbra_cfg_key *k, char *buf, size_t n)
 	return "?";
 }
 
-/* ---- parsing one value ------------------------------------------------- */
+/* ---- text -------------------------------------------------------------- */
 
 /* Decode one UTF-8 character of s (n > 0 bytes left) into *cp; return its
  * length, or 0 if it is malformed, overlong, a surrogate or cut short. */
@@ -161,6 +162,8 @@ static bool word_is(const char *s, size_t len, const char *word)
 {
 	return strlen(word) == len && strncasecmp(s, word, len) == 0;
 }
+
+/* ---- rules beyond type and bounds -------------------------------------- */
 
 int umbra_monitor_name_ok(const char *name)
 {
@@ -356,10 +359,12 @@ static int check_rule(const struct umbra_cfg_key *k, const union cfg_val *v,
 	return 0;
 }
 
+/* ---- one value --------------------------------------------------------- */
+
 /* Parse len bytes of text as a value of row k (for a list: one item) into
  * *v.  Returns 0, -ENOMEM, or -EINVAL with "expected ..., got ..." in why. */
-int cfg_parse_value(const struct umbra_cfg_key *k, const char *text,
-                       size_t len, union cfg_val *v, char *why, size_t n)
+int cfg_parse_value(const struct umbra_cfg_key *k, const char *text, size_t len,
+                    union cfg_val *v, char *why, size_t n)
 {
 	char d[WHY_MAX], e[ECHO_MAX + 4];
 	const char *want = cfg_describe(k, d, sizeof d);
@@ -414,4 +419,3 @@ int cfg_parse_value(const struct umbra_cfg_key *k, const char *text,
 		free(v->s);
 	return rc;
 }
-
