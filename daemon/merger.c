@@ -283,7 +283,7 @@ void *merger_main(void *arg)
 	memset(&m, 0, sizeof m);
 	m.pl = a->pl;
 	m.pub = a->pub;
-	output_init(&m.out, a->pl->cfg);
+	output_init(&m.out, a->pl->cfg, a->pool);
 	while (m.agg_done < m.pl->n_agg || m.cap_done < m.pl->n_cap) {
 		struct pipe_msg msg;
 		int n = zmq_recv(a->pull, &msg, sizeof msg, 0);

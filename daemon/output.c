@@ -8,10 +8,12 @@
 #include "log.h"
 #include "outpath.h"
 
-void output_init(struct output *o, const struct umbra_config *cfg)
+void output_init(struct output *o, const struct umbra_config *cfg,
+                 struct block_pool *pool)
 {
 	memset(o, 0, sizeof *o);
 	o->cfg = cfg;
+	o->pool = pool;
 }
 
 /* The sync marker is derived from the monitor and the file start, so the
@@ -79,6 +81,7 @@ int output_begin(struct output *o, int64_t start)
 	opts.deflate_level = (int)c->deflate_level;
 	opts.block_bytes = c->block_size;
 	opts.sync = sync;
+	opts.pool = o->pool;
 	o->w = avro_writer_open(o->path, ft4_schema_json, &opts, &err);
 	if (!o->w) {
 		log_error("%s", err.msg);

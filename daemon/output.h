@@ -15,14 +15,16 @@
 
 struct output {
 	const struct umbra_config *cfg;
-	struct avro_writer *w; /* open file, or NULL */
-	int64_t file_start;    /* its rotation start */
-	char path[PATH_MAX];   /* its final name */
-	uint64_t files;        /* committed so far */
-	uint64_t failures;     /* files that could not be written */
+	struct block_pool *pool; /* compresses blocks, or NULL: inline */
+	struct avro_writer *w;   /* open file, or NULL */
+	int64_t file_start;      /* its rotation start */
+	char path[PATH_MAX];     /* its final name */
+	uint64_t files;          /* committed so far */
+	uint64_t failures;       /* files that could not be written */
 };
 
-void output_init(struct output *o, const struct umbra_config *cfg);
+void output_init(struct output *o, const struct umbra_config *cfg,
+                 struct block_pool *pool);
 
 /* Make sure the file holding interval `start` is open (committing the
  * previous one if it belongs to another period).  0 or -errno (logged). */

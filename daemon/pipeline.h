@@ -116,8 +116,9 @@ void *aggregator_main(void *arg);
 
 struct merger_args {
 	struct pipeline *pl;
-	void *pull; /* PULL socket bound to MERGE_ENDPOINT */
-	void *pub;  /* PUB socket for interval stats, or NULL */
+	void *pull;              /* PULL socket bound to MERGE_ENDPOINT */
+	void *pub;               /* PUB socket for interval stats, or NULL */
+	struct block_pool *pool; /* block compression workers, or NULL */
 };
 void *merger_main(void *arg);
 

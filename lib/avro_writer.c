@@ -21,25 +21,29 @@
  * buffer of OUT_BYTES, written with write(2) when full, so the file sees
  * large writes only.  The first failure sticks: later appends return it and
  * commit reports it with the path and removes the temporary file.
+ *
+ * With a block pool (block_pool.h) a closed block is compressed by a worker
+ * while the next one fills; up to POOL_JOBS blocks are in flight and they
+ * are written in the order they were closed.
  */
 #include "avro_writer.h"
+#include "block_pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libdeflate.h>
-#include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define SYNC_BYTES       16
 #define OUT_BYTES        (1u << 20)
 #define MAX_BLOCK_BYTES  (1u << 30)
 #define VARINT_MAX_BYTES 10
+#define POOL_JOBS        8 /* blocks in flight with a pool */
 
 struct avro_writer {
 	int fd;
@@ -54,6 +58,12 @@ struct avro_writer {
 
 	uint8_t *zbuf; /* compressed block */
 	size_t zbuf_cap;
+
+	/* with a pool: jobs[fill].in is the block being filled; nsub jobs
+	 * from jobs[first] on are submitted and not yet written */
+	struct block_pool *pool;
+	struct block_job jobs[POOL_JOBS];
+	unsigned fill, first, nsub;
 
 	uint8_t *out; /* bytes on their way to the file */
 	size_t out_used;
@@ -249,65 +259,30 @@ static int put_header(struct avro_writer *w, const char *schema_json)
 
 /* ---- blocks ------------------------------------------------------------ */
 
-static int grow_zbuf(struct avro_writer *w, size_t need)
-{
-	if (need <= w->zbuf_cap)
-		return 0;
-	uint8_t *z = realloc(w->zbuf, need);
-	if (!z)
-		return fail(w, -ENOMEM, "allocate a block for");
-	w->zbuf = z;
-	w->zbuf_cap = need;
-	return 0;
-}
-
 /* The compressed form of data[0..n) in w->zbuf, its size in *zlen. */
 static int compress_block(struct avro_writer *w, const uint8_t *data, size_t n,
                           size_t *zlen)
 {
-	int rc;
-
-	if (w->codec == AVRO_CODEC_DEFLATE) {
-		size_t bound = libdeflate_deflate_compress_bound(w->deflate, n);
-
-		if ((rc = grow_zbuf(w, bound)) < 0)
-			return rc;
-		*zlen = libdeflate_deflate_compress(w->deflate, data, n,
-		                                    w->zbuf, w->zbuf_cap);
-		return *zlen ? 0 : fail(w, -EIO, "deflate a block of");
-	}
-
-	/* snappy, then the CRC-32 of the uncompressed data, big-endian */
-	size_t cap = snappy_max_compressed_length(n);
-	if ((rc = grow_zbuf(w, cap + 4)) < 0)
-		return rc;
-	if (snappy_compress((const char *)data, n, (char *)w->zbuf, &cap) !=
-	    SNAPPY_OK)
-		return fail(w, -EIO, "snappy-compress a block of");
-	uint32_t crc = (uint32_t)crc32_z(0, data, n);
-	w->zbuf[cap] = (uint8_t)(crc >> 24);
-	w->zbuf[cap + 1] = (uint8_t)(crc >> 16);
-	w->zbuf[cap + 2] = (uint8_t)(crc >> 8);
-	w->zbuf[cap + 3] = (uint8_t)crc;
-	*zlen = cap + 4;
+	int rc = block_compress(w->codec, w->deflate, data, n, &w->zbuf,
+	                        &w->zbuf_cap, zlen);
+	if (rc == -ENOMEM)
+		return fail(w, rc, "allocate a block for");
+	if (rc < 0)
+		return fail(w, rc,
+		            w->codec == AVRO_CODEC_DEFLATE
+		                ? "deflate a block of"
+		                : "snappy-compress a block of");
 	return 0;
 }
 
-/* One block of count records, serialized in data[0..n). */
-static int put_block(struct avro_writer *w, const uint8_t *data, size_t n,
-                     uint64_t count)
+/* A block's framing around its (compressed) payload. */
+static int put_framed(struct avro_writer *w, const uint8_t *payload,
+                      size_t plen, uint64_t count)
 {
 	uint8_t head[2 * VARINT_MAX_BYTES];
-	const uint8_t *payload = data;
-	size_t plen = n, hlen;
+	size_t hlen = put_long(head, (int64_t)count);
 	int rc;
 
-	if (w->codec != AVRO_CODEC_NULL) {
-		if ((rc = compress_block(w, data, n, &plen)) < 0)
-			return rc;
-		payload = w->zbuf;
-	}
-	hlen = put_long(head, (int64_t)count);
 	hlen += put_long(head + hlen, (int64_t)plen);
 	if ((rc = put_out(w, head, hlen)) < 0 ||
 	    (rc = put_out(w, payload, plen)) < 0 ||
@@ -316,13 +291,71 @@ static int put_block(struct avro_writer *w, const uint8_t *data, size_t n,
 	return 0;
 }
 
+/* With a pool: wait for the oldest submitted block and write it. */
+static int write_oldest(struct avro_writer *w)
+{
+	struct block_job *j = &w->jobs[w->first];
+	int rc;
+
+	block_pool_wait(w->pool, j);
+	w->first = (w->first + 1) % POOL_JOBS;
+	w->nsub--;
+	if (j->rc < 0)
+		return fail(w, j->rc, "compress a block of");
+	if (w->error)
+		return w->error;
+	rc = put_framed(w, j->out, j->out_len, j->count);
+	return rc;
+}
+
+/* With a pool: write every submitted block, in order. */
+static int drain(struct avro_writer *w)
+{
+	int rc = 0;
+
+	while (w->nsub) {
+		int r = write_oldest(w);
+		if (r < 0 && rc == 0)
+			rc = r;
+	}
+	return rc;
+}
+
+/* One block of count records, serialized in data[0..n), compressed here. */
+static int put_block(struct avro_writer *w, const uint8_t *data, size_t n,
+                     uint64_t count)
+{
+	const uint8_t *payload = data;
+	size_t plen = n;
+	int rc;
+
+	if (w->codec != AVRO_CODEC_NULL) {
+		if ((rc = compress_block(w, data, n, &plen)) < 0)
+			return rc;
+		payload = w->zbuf;
+	}
+	return put_framed(w, payload, plen, count);
+}
+
 static int close_block(struct avro_writer *w)
 {
-	int rc;
+	int rc = 0;
 
 	if (w->block_count == 0)
 		return 0;
-	rc = put_block(w, w->block, w->block_used, w->block_count);
+	if (!w->pool) {
+		rc = put_block(w, w->block, w->block_used, w->block_count);
+	} else {
+		struct block_job *j = &w->jobs[w->fill];
+		j->in_len = w->block_used;
+		j->count = w->block_count;
+		block_pool_submit(w->pool, j);
+		w->nsub++;
+		w->fill = (w->fill + 1) % POOL_JOBS;
+		if (w->nsub == POOL_JOBS)
+			rc = write_oldest(w);
+		w->block = w->jobs[w->fill].in;
+	}
 	w->block_used = 0;
 	w->block_count = 0;
 	return rc;
@@ -337,8 +370,10 @@ int avro_writer_append(struct avro_writer *w, const uint8_t *datum, size_t len)
 	if (w->block_used + len > w->block_cap && (rc = close_block(w)) < 0)
 		return rc;
 	if (len > w->block_cap) {
-		/* too big for any block: a block of its own */
-		if ((rc = put_block(w, datum, len, 1)) < 0)
+		/* too big for any block: a block of its own, after the
+		 * blocks still being compressed */
+		if ((w->pool && (rc = drain(w)) < 0) ||
+		    (rc = put_block(w, datum, len, 1)) < 0)
 			return rc;
 	} else {
 		memcpy(w->block + w->block_used, datum, len);
@@ -362,6 +397,19 @@ static void writer_free(struct avro_writer *w)
 		close(w->fd);
 	if (w->deflate)
 		libdeflate_free_compressor(w->deflate);
+	if (w->pool) {
+		/* a worker may still hold a job: let it finish first */
+		while (w->nsub) {
+			block_pool_wait(w->pool, &w->jobs[w->first]);
+			w->first = (w->first + 1) % POOL_JOBS;
+			w->nsub--;
+		}
+		for (unsigned i = 0; i < POOL_JOBS; i++) {
+			free(w->jobs[i].in);
+			free(w->jobs[i].out);
+		}
+		w->block = NULL; /* it was jobs[fill].in */
+	}
 	free(w->block);
 	free(w->zbuf);
 	free(w->out);
@@ -399,6 +447,11 @@ static int check_opts(const struct avro_writer_opts *opts,
 		return -EINVAL;
 	if (opts->block_bytes < 1 || opts->block_bytes > MAX_BLOCK_BYTES)
 		return -EINVAL;
+	if (opts->pool && opts->codec != AVRO_CODEC_NULL &&
+	    (block_pool_codec(opts->pool) != opts->codec ||
+	     (opts->codec == AVRO_CODEC_DEFLATE &&
+	      block_pool_level(opts->pool) != opts->deflate_level)))
+		return -EINVAL;
 	return 0;
 }
 
@@ -430,10 +483,18 @@ struct avro_writer *avro_writer_open(const char *final_path,
 	tmp_len = strlen(final_path) + sizeof "..tmp";
 	w->final_path = strdup(final_path);
 	w->tmp_path = malloc(tmp_len);
-	w->block = malloc(w->block_cap);
 	w->out = malloc(OUT_BYTES);
-	if (!w->final_path || !w->tmp_path || !w->block || !w->out)
+	if (!w->final_path || !w->tmp_path || !w->out)
 		goto nomem;
+	if (opts->pool && w->codec != AVRO_CODEC_NULL) {
+		w->pool = opts->pool;
+		for (unsigned i = 0; i < POOL_JOBS; i++)
+			if (!(w->jobs[i].in = malloc(w->block_cap)))
+				goto nomem;
+		w->block = w->jobs[0].in;
+	} else if (!(w->block = malloc(w->block_cap))) {
+		goto nomem;
+	}
 	if (avro_writer_tmp_path(final_path, w->tmp_path, tmp_len) < 0) {
 		umbra_err_set(err, -EINVAL,
 		              "avro writer: %s is not a file name", final_path);
@@ -509,7 +570,8 @@ int avro_writer_commit(struct avro_writer *w, uint64_t *bytes_out,
 {
 	int rc;
 
-	if (w->error || close_block(w) < 0 || flush_out(w) < 0)
+	if (w->error || close_block(w) < 0 || (w->pool && drain(w) < 0) ||
+	    flush_out(w) < 0)
 		goto fail;
 	if (fsync(w->fd) != 0) {
 		fail(w, -errno, "fsync");

@@ -22,6 +22,8 @@
 
 #include "errbuf.h"
 
+struct block_pool;
+
 enum avro_codec {
 	AVRO_CODEC_NULL = 0,
 	AVRO_CODEC_DEFLATE,
@@ -38,6 +40,10 @@ struct avro_writer_opts {
 	size_t block_bytes;  /* uncompressed bytes per block (1..2^30),
 	                      * e.g. 65536; see avro_writer_append() */
 	const uint8_t *sync; /* 16 bytes, or NULL for random */
+	/* Compress blocks on these worker threads (block_pool.h), or NULL to
+	 * compress on the calling thread.  Its codec and level must be the
+	 * ones above.  The bytes written are the same either way. */
+	struct block_pool *pool;
 };
 
 struct avro_writer;

@@ -232,7 +232,9 @@ static int bench_write(const struct ft4_record *recs, size_t n, const char *dir,
 	else
 		snprintf(label, sizeof label, "%s", avro_codec_name(codec));
 	for (int k = 0; k < RUNS; k++) {
-		struct avro_writer_opts o = {codec, level, block_bytes, NULL};
+		struct avro_writer_opts o = {.codec = codec,
+		                             .deflate_level = level,
+		                             .block_bytes = block_bytes};
 		struct umbra_err err;
 		double t0 = now(), c0 = cpu_now();
 		struct avro_writer *w =

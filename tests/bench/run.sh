@@ -5,7 +5,7 @@
 # of this script so ratios compare like with like.
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-B=${1:-$TOP/build}
+B=$(cd "${1:-$TOP/build}" && pwd)
 RUNS=${UMBRA_BENCH_RUNS:-3}
 N=${UMBRA_BENCH_PACKETS:-6000000}
 W=$(mktemp -d "${TMPDIR:-/tmp}/umbra-bench.XXXXXX")

@@ -91,7 +91,8 @@ static int usage(const char *prog)
 
 int main(int argc, char **argv)
 {
-	struct avro_writer_opts o = {AVRO_CODEC_NULL, 6, 65536, NULL};
+	struct avro_writer_opts o = {
+	    .codec = AVRO_CODEC_NULL, .deflate_level = 6, .block_bytes = 65536};
 	struct umbra_err err = {""};
 	uint64_t n, v;
 	uint8_t buf[FT4_MAX_ENCODED];

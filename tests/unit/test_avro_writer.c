@@ -29,6 +29,7 @@
 #include <zlib.h>
 
 #include "avro_writer.h"
+#include "block_pool.h"
 #include "ft4.h"
 
 /* ---- sample records ---------------------------------------------------- */
@@ -154,11 +155,18 @@ static int count_entries(const char *dir)
 static const uint8_t fixed_sync[16] = {0xde, 0xad, 0xbe, 0xef, 1, 2,  3,  4,
                                        5,    6,    7,    8,    9, 10, 11, 12};
 
+/* When set, write_file() compresses on these workers. */
+static struct block_pool *write_pool;
+
 /* Writes records [0, n) to path; returns the size commit reports. */
 static uint64_t write_file(const char *path, enum avro_codec codec, int level,
                            size_t block_bytes, const uint8_t *sync, uint64_t n)
 {
-	struct avro_writer_opts o = {codec, level, block_bytes, sync};
+	struct avro_writer_opts o = {.codec = codec,
+	                             .deflate_level = level,
+	                             .block_bytes = block_bytes,
+	                             .sync = sync,
+	                             .pool = write_pool};
 	struct umbra_err err = {""};
 	struct avro_writer *w =
 	    avro_writer_open(path, ft4_schema_json, &o, &err);
@@ -527,6 +535,75 @@ static void test_large_file(void **state)
 	round_trip("big.avro", AVRO_CODEC_SNAPPY, 0, 16384, 60000);
 }
 
+/* Blocks compressed on a worker pool: the same bytes as inline, for every
+ * codec, block sizes below and above a record, and an abort with blocks
+ * still in flight. */
+static void test_pool_same_bytes(void **state)
+{
+	static const size_t sizes[] = {40, 300, 4096, 65536};
+	static const struct {
+		enum avro_codec codec;
+		int level;
+	} codecs[] = {{AVRO_CODEC_DEFLATE, 1},
+	              {AVRO_CODEC_DEFLATE, 6},
+	              {AVRO_CODEC_SNAPPY, 0}};
+	struct umbra_err err;
+
+	(void)state;
+	for (size_t c = 0; c < sizeof codecs / sizeof codecs[0]; c++) {
+		struct block_pool *pool =
+		    block_pool_new(3, codecs[c].codec, codecs[c].level, &err);
+		assert_non_null(pool);
+		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+			struct file a, b;
+			char pa[512], pb[512];
+			snprintf(pa, sizeof pa, "%s", path_in("inline.avro"));
+			snprintf(pb, sizeof pb, "%s", path_in("pooled.avro"));
+			write_pool = NULL;
+			write_file(pa, codecs[c].codec, codecs[c].level,
+			           sizes[s], fixed_sync, 20000);
+			write_pool = pool;
+			write_file(pb, codecs[c].codec, codecs[c].level,
+			           sizes[s], fixed_sync, 20000);
+			write_pool = NULL;
+			slurp(pa, &a);
+			slurp(pb, &b);
+			assert_int_equal(a.len, b.len);
+			assert_memory_equal(a.b, b.b, a.len);
+			free(a.b);
+			free(b.b);
+			read_with_avro_c(pb, 20000);
+			unlink(pa);
+			unlink(pb);
+		}
+		/* abort while workers may hold blocks */
+		struct avro_writer_opts o = {.codec = codecs[c].codec,
+		                             .deflate_level = codecs[c].level,
+		                             .block_bytes = 300,
+		                             .pool = pool};
+		struct avro_writer *w = avro_writer_open(
+		    path_in("pab/aborted.avro"), ft4_schema_json, &o, &err);
+		uint8_t buf[FT4_MAX_ENCODED];
+		struct ft4_record r;
+		assert_non_null(w);
+		for (uint64_t i = 0; i < 5000; i++) {
+			sample_record(i, &r);
+			assert_int_equal(
+			    avro_writer_append(w, buf, ft4_encode(&r, buf)), 0);
+		}
+		avro_writer_abort(w);
+		assert_int_equal(count_entries(path_in("pab")), 0);
+		/* a pool for another codec or level is refused */
+		o.codec = codecs[c].codec == AVRO_CODEC_SNAPPY
+		              ? AVRO_CODEC_DEFLATE
+		              : AVRO_CODEC_SNAPPY;
+		o.deflate_level = 3;
+		assert_null(avro_writer_open(path_in("x.avro"), ft4_schema_json,
+		                             &o, &err));
+		block_pool_free(pool);
+	}
+}
+
 static void test_empty_file(void **state)
 {
 	static const enum avro_codec cs[] = {
@@ -586,7 +663,9 @@ static void test_tmp_path(void **state)
 /* The file exists only under its temporary name until commit. */
 static void test_tmp_then_rename(void **state)
 {
-	struct avro_writer_opts o = {AVRO_CODEC_DEFLATE, 6, 4096, NULL};
+	struct avro_writer_opts o = {.codec = AVRO_CODEC_DEFLATE,
+	                             .deflate_level = 6,
+	                             .block_bytes = 4096};
 	struct umbra_err err = {""};
 	const char *final = path_in("x/y/z/f.ft4.avro");
 	char tmp[600];
@@ -650,7 +729,8 @@ static void test_tmp_then_rename(void **state)
 
 static void test_abort(void **state)
 {
-	struct avro_writer_opts o = {AVRO_CODEC_NULL, 0, 65536, NULL};
+	struct avro_writer_opts o = {
+	    .codec = AVRO_CODEC_NULL, .deflate_level = 0, .block_bytes = 65536};
 	struct umbra_err err = {""};
 	const char *final = path_in("ab/f.avro");
 	uint8_t buf[FT4_MAX_ENCODED];
@@ -677,7 +757,8 @@ static void test_abort(void **state)
 
 static void test_not_a_directory(void **state)
 {
-	struct avro_writer_opts o = {AVRO_CODEC_NULL, 0, 65536, NULL};
+	struct avro_writer_opts o = {
+	    .codec = AVRO_CODEC_NULL, .deflate_level = 0, .block_bytes = 65536};
 	struct umbra_err err = {""};
 	const char *file = path_in("plain");
 
@@ -706,7 +787,9 @@ static void open_as_nobody(const char *final, char *msg, size_t len)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct avro_writer_opts o = {AVRO_CODEC_NULL, 0, 65536, NULL};
+		struct avro_writer_opts o = {.codec = AVRO_CODEC_NULL,
+		                             .deflate_level = 0,
+		                             .block_bytes = 65536};
 		struct umbra_err err = {"(no message)"};
 
 		close(pfd[0]);
@@ -759,7 +842,8 @@ static void test_unwritable_directory(void **state)
  * the path, removes the temporary file and publishes nothing. */
 static void test_write_error(void **state)
 {
-	struct avro_writer_opts o = {AVRO_CODEC_NULL, 0, 65536, NULL};
+	struct avro_writer_opts o = {
+	    .codec = AVRO_CODEC_NULL, .deflate_level = 0, .block_bytes = 65536};
 	struct umbra_err err = {""};
 	const char *final = path_in("big/f.avro");
 	uint8_t buf[FT4_MAX_ENCODED];
@@ -802,10 +886,10 @@ static void test_bad_options(void **state)
 	struct umbra_err err = {""};
 	const char *final = path_in("opt/f.avro");
 	struct avro_writer_opts bad[] = {
-	    {AVRO_CODEC_DEFLATE, 0, 65536, NULL},
-	    {AVRO_CODEC_DEFLATE, 13, 65536, NULL},
-	    {AVRO_CODEC_NULL, 0, 0, NULL},
-	    {(enum avro_codec)7, 0, 65536, NULL},
+	    {AVRO_CODEC_DEFLATE, 0, 65536, NULL, NULL},
+	    {AVRO_CODEC_DEFLATE, 13, 65536, NULL, NULL},
+	    {AVRO_CODEC_NULL, 0, 0, NULL, NULL},
+	    {(enum avro_codec)7, 0, 65536, NULL, NULL},
 	};
 
 	(void)state;
@@ -817,7 +901,8 @@ static void test_bad_options(void **state)
 	}
 	assert_null(avro_writer_open(
 	    path_in("opt/"), ft4_schema_json,
-	    &(struct avro_writer_opts){AVRO_CODEC_NULL, 0, 65536, NULL}, &err));
+	    &(struct avro_writer_opts){AVRO_CODEC_NULL, 0, 65536, NULL, NULL},
+	    &err));
 	assert_false(exists(path_in("opt")));
 }
 
@@ -953,6 +1038,7 @@ int main(void)
 	    cmocka_unit_test(test_encoding_matches_avro_c),
 	    cmocka_unit_test(test_codecs_and_block_sizes),
 	    cmocka_unit_test(test_large_file),
+	    cmocka_unit_test(test_pool_same_bytes),
 	    cmocka_unit_test(test_empty_file),
 	    cmocka_unit_test(test_random_sync),
 	    cmocka_unit_test(test_tmp_then_rename),
