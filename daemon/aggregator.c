@@ -43,8 +43,8 @@ static uint64_t drain(struct agg_state *s, uint32_t c)
 		uint64_t n = avail - done;
 		if (n > room)
 			n = room;
-		if (n > 4 * FTABLE_BURST)
-			n = 4 * FTABLE_BURST;
+		if (n > FTABLE_BURST)
+			n = FTABLE_BURST;
 		uint64_t k = 0;
 		while (k < n && !(first[k].flags & FT_PKT_CTRL))
 			k++;

@@ -2,6 +2,8 @@
  * ftable.h).  ftable_emit.c turns it into records at the interval end. */
 #include "ftable.h"
 
+#include "bigmem.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,26 +26,27 @@ int ftable_init(struct ftable *t, uint32_t prefix_len, uint32_t initial)
 	if (prefix_len > 32)
 		return -EINVAL;
 	t->net_mask = prefix_len ? ~0u << (32 - prefix_len) : 0;
+	t->dst_dense = prefix_len >= 16;
 	if (initial < 512)
 		initial = 512;
 	while (slots < initial * 2)
 		slots *= 2;
-	t->e = malloc((size_t)initial * sizeof *t->e);
-	t->slots = calloc(slots, sizeof *t->slots);
+	t->ecap = initial;
+	t->smask = slots - 1;
+	t->e = bigmem_alloc((size_t)initial * sizeof *t->e);
+	t->slots = bigmem_alloc((size_t)slots * sizeof *t->slots);
 	if (!t->e || !t->slots) {
 		ftable_destroy(t);
 		return -ENOMEM;
 	}
-	t->ecap = initial;
-	t->smask = slots - 1;
 	vset_arena_init(&t->arena);
 	return 0;
 }
 
 void ftable_destroy(struct ftable *t)
 {
-	free(t->e);
-	free(t->slots);
+	bigmem_free(t->e, (size_t)t->ecap * sizeof *t->e);
+	bigmem_free(t->slots, ((size_t)t->smask + 1) * sizeof *t->slots);
 	free(t->sortbuf);
 	vset_arena_destroy(&t->arena);
 	memset(t, 0, sizeof *t);
@@ -74,7 +77,7 @@ static __attribute__((noinline)) int grow_slots(struct ftable *t)
 
 	if (nslots == 0)
 		return -ENOMEM;
-	s = calloc(nslots, sizeof *s);
+	s = bigmem_alloc((size_t)nslots * sizeof *s);
 	if (!s)
 		return -ENOMEM;
 	for (uint32_t i = 0; i <= t->smask; i++) {
@@ -86,7 +89,7 @@ static __attribute__((noinline)) int grow_slots(struct ftable *t)
 			j = (j + 1) & (nslots - 1);
 		s[j] = v;
 	}
-	free(t->slots);
+	bigmem_free(t->slots, ((size_t)t->smask + 1) * sizeof *t->slots);
 	t->slots = s;
 	t->smask = nslots - 1;
 	return 0;
@@ -99,7 +102,8 @@ static __attribute__((noinline)) int grow_entries(struct ftable *t)
 
 	if (cap > UINT32_MAX - 1)
 		return -ENOMEM;
-	e = realloc(t->e, cap * sizeof *t->e);
+	e = bigmem_realloc(t->e, (size_t)t->ecap * sizeof *t->e,
+	                   cap * sizeof *t->e);
 	if (!e)
 		return -ENOMEM;
 	t->e = e;
@@ -142,7 +146,9 @@ static __attribute__((noinline)) int spill(struct ftable *t, struct ft_entry *e)
 	if (!c)
 		return -ENOMEM;
 	uint32_t n = cnt32(e->pkt_cnt);
-	vset_init_one(&c->dst_ips, (uint32_t)e->hv1, n);
+	vset_init_one(
+	    &c->dst_ips,
+	    t->dst_dense ? (uint32_t)e->hv1 & 0xffff : (uint32_t)e->hv1, n);
 	vset_init_one(&c->sizes, (uint32_t)(e->hv1 >> 32) & 0xffff, n);
 	vset_init_one(&c->ttls, (uint32_t)(e->hv1 >> 48) & 0xff, n);
 	if (has_sport(e->proto, e->hv2))
@@ -162,7 +168,9 @@ static __attribute__((noinline)) int spill(struct ftable *t, struct ft_entry *e)
 static inline int cold_add(struct ftable *t, struct ft_cold *c,
                            const struct ft_pkt *p)
 {
-	int rc = vset_add(&t->arena, &c->dst_ips, p->dst_ip);
+	int rc = t->dst_dense ? vset_add_distinct(&t->arena, &c->dst_ips,
+	                                          p->dst_ip & 0xffff)
+	                      : vset_add(&t->arena, &c->dst_ips, p->dst_ip);
 	rc |= vset_add(&t->arena, &c->sizes, p->ip_len);
 	rc |= vset_add(&t->arena, &c->ttls, p->ttl);
 	if (p->flags & FT_PKT_L4) {
@@ -264,42 +272,68 @@ void ftable_add(struct ftable *t, const struct ft_pkt *p)
 	add_hashed(t, p, net, h);
 }
 
-/* A burst goes through the table in stages, each touching memory that the
- * stage before prefetched: the slot, then the entry, then the spilled value
- * sets, then the sets' tables; by the time a packet is counted its cache
- * lines are (mostly) there.  The prefetches are hints only: the last stage
- * probes for real, so keys inserted earlier in the burst are handled. */
+/* A burst goes through the table as a software pipeline of five stages,
+ * each DIST packets behind the one before: hash and prefetch the slot; read
+ * the slot and prefetch the entry; read the entry and prefetch its cold
+ * record; read the cold record and prefetch the value sets' slots; count.
+ * So every cache line a packet needs was requested about DIST packets'
+ * worth of work earlier, which hides this machine's memory latency.  The
+ * prefetches are hints only: the last stage probes for real, so keys
+ * inserted by packets just before are found. */
+#define DIST 8
+#define RING 64 /* > 4 * DIST, power of two */
+
 void ftable_add_burst(struct ftable *t, const struct ft_pkt *p, uint32_t n)
 {
-	uint32_t h[FTABLE_BURST], net[FTABLE_BURST];
-	const struct ft_entry *e[FTABLE_BURST];
+	uint32_t h[RING], net[RING];
+	uint32_t e[RING]; /* entry index + 1, 0 = none (entries may move) */
+	uint32_t end = n + 4 * DIST;
 
-	while (n > FTABLE_BURST) {
-		ftable_add_burst(t, p, FTABLE_BURST);
-		p += FTABLE_BURST;
-		n -= FTABLE_BURST;
-	}
-	for (uint32_t j = 0; j < n; j++) {
-		h[j] = pkt_hash(t, &p[j], &net[j]);
-		__builtin_prefetch(&t->slots[h[j] & t->smask]);
-	}
-	for (uint32_t j = 0; j < n; j++) {
-		uint64_t s = t->slots[h[j] & t->smask];
-		e[j] = NULL;
-		if (s && (uint32_t)(s >> 32) == h[j]) {
-			e[j] = &t->e[(uint32_t)s - 1];
-			__builtin_prefetch(e[j]);
+	for (uint32_t i = 0; i < end; i++) {
+		uint32_t k;
+		if (i < n) { /* stage 1 */
+			k = i & (RING - 1);
+			h[k] = pkt_hash(t, &p[i], &net[k]);
+			__builtin_prefetch(&t->slots[h[k] & t->smask]);
+		}
+		if (i >= DIST && i - DIST < n) { /* stage 2 */
+			k = (i - DIST) & (RING - 1);
+			uint64_t s = t->slots[h[k] & t->smask];
+			e[k] = 0;
+			if (s && (uint32_t)(s >> 32) == h[k]) {
+				e[k] = (uint32_t)s;
+				__builtin_prefetch(&t->e[e[k] - 1]);
+			}
+		}
+		if (i >= 2 * DIST && i - 2 * DIST < n) { /* stage 3 */
+			k = (i - 2 * DIST) & (RING - 1);
+			const struct ft_cold *c =
+			    e[k] ? t->e[e[k] - 1].cold : NULL;
+			if (c) {
+				__builtin_prefetch(c);
+				__builtin_prefetch((const char *)c + 64);
+			}
+		}
+		if (i >= 3 * DIST && i - 3 * DIST < n) { /* stage 4 */
+			uint32_t j = i - 3 * DIST;
+			k = j & (RING - 1);
+			const struct ft_cold *c =
+			    e[k] ? t->e[e[k] - 1].cold : NULL;
+			if (c) {
+				vset_prefetch(&c->dst_ips,
+				              t->dst_dense
+				                  ? p[j].dst_ip & 0xffff
+				                  : p[j].dst_ip);
+				vset_prefetch(&c->sizes, p[j].ip_len);
+				vset_prefetch(&c->ttls, p[j].ttl);
+				vset_prefetch(&c->src_ports, p[j].src_port);
+				vset_prefetch(&c->tcp_flags, p[j].tcp_flags);
+			}
+		}
+		if (i >= 4 * DIST) { /* stage 5 */
+			uint32_t j = i - 4 * DIST;
+			k = j & (RING - 1);
+			add_hashed(t, &p[j], net[k], h[k]);
 		}
 	}
-	for (uint32_t j = 0; j < n; j++)
-		if (e[j] && e[j]->cold)
-			__builtin_prefetch(e[j]->cold);
-	for (uint32_t j = 0; j < n; j++) {
-		if (e[j] && e[j]->cold) {
-			vset_prefetch(&e[j]->cold->dst_ips, p[j].dst_ip);
-			vset_prefetch(&e[j]->cold->src_ports, p[j].src_port);
-		}
-	}
-	for (uint32_t j = 0; j < n; j++)
-		add_hashed(t, &p[j], net[j], h[j]);
 }

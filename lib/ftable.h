@@ -55,6 +55,7 @@ struct ftable {
 	uint32_t ecap;   /* entries allocated */
 	uint32_t smask;  /* slots - 1 */
 	uint32_t net_mask;
+	int dst_dense;       /* prefix >= 16: dst_ips hold the low 16 bits */
 	uint64_t packets;    /* packets added this interval */
 	uint64_t oom_drops;  /* packets not counted for lack of memory */
 	uint64_t oom_values; /* packets counted, some values not (no memory) */
@@ -75,9 +76,10 @@ void ftable_reset(struct ftable *t);
 /* Count one IPv4 packet. */
 void ftable_add(struct ftable *t, const struct ft_pkt *p);
 
-/* Count n packets (any n), with the memory of each stage prefetched ahead:
- * the aggregator's path.  Same result as n calls of ftable_add(). */
-#define FTABLE_BURST 32
+/* Count n packets (any n; a few hundred amortise the pipeline), with the
+ * memory of each stage prefetched ahead: the aggregator's path.  Same result
+ * as n calls of ftable_add(). */
+#define FTABLE_BURST 256
 void ftable_add_burst(struct ftable *t, const struct ft_pkt *p, uint32_t n);
 
 /* Sort the open interval's flowtuples by (src_ip, dst_net, protocol,

@@ -152,10 +152,8 @@ static int finish_record(const struct ft_entry *e, int64_t start,
 		return 0;
 	}
 	const struct ft_cold *c = e->cold;
-	struct ft4_common unused;
-	if (field_common(&c->dst_ips, e->pkt_cnt, s, &unused,
-	                 &r->uniq_dst_ips) < 0 ||
-	    field_common(&c->sizes, e->pkt_cnt, s, &r->pkt_sizes,
+	r->uniq_dst_ips = c->dst_ips.n; /* only the count: no common values */
+	if (field_common(&c->sizes, e->pkt_cnt, s, &r->pkt_sizes,
 	                 &r->uniq_pkt_sizes) < 0 ||
 	    field_common(&c->ttls, e->pkt_cnt, s, &r->ttls, &r->uniq_ttls) <
 	        0 ||

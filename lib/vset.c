@@ -1,6 +1,8 @@
 /* vset.c: counted value sets in a bump arena (see vset.h). */
 #include "vset.h"
 
+#include "bigmem.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,7 @@ void vset_arena_destroy(struct vset_arena *a)
 	while (a->spare) {
 		struct vset_chunk *c = a->spare;
 		a->spare = c->next;
-		free(c);
+		bigmem_free(c, sizeof *c + c->size);
 	}
 	a->reserved_bytes = 0;
 }
@@ -58,8 +60,11 @@ void *vset_arena_alloc(struct vset_arena *a, size_t bytes)
 			pp = &(*pp)->next;
 		}
 		if (!c) {
-			size_t size = bytes > VSET_CHUNK ? bytes : VSET_CHUNK;
-			c = malloc(sizeof *c + size);
+			/* a chunk and its header fill whole huge pages */
+			size_t size = VSET_CHUNK - sizeof *c;
+			if (bytes > size)
+				size = bytes;
+			c = bigmem_alloc(sizeof *c + size);
 			if (!c)
 				return NULL;
 			c->size = size;
@@ -110,15 +115,40 @@ static int grow(struct vset_arena *a, struct vset *s, uint32_t new_cap)
 			table_put(t, new_cap, &n, s->u.one.value,
 			          s->u.one.count);
 	} else {
-		for (uint32_t i = 0; i < s->cap; i++)
+		/* the new table is cold: fetch each value's target ahead */
+		for (uint32_t i = 0; i < s->cap; i++) {
+			if (i + 8 < s->cap && s->u.slots[i + 8].count)
+				__builtin_prefetch(
+				    &t[vset_hash(s->u.slots[i + 8].value) &
+				       (new_cap - 1)]);
 			if (s->u.slots[i].count)
 				table_put(t, new_cap, &n, s->u.slots[i].value,
 				          s->u.slots[i].count);
+		}
 	}
 	s->u.slots = t;
 	s->cap = new_cap;
 	s->n = n;
 	return 0;
+}
+
+int vset_add_distinct_slow(struct vset_arena *a, struct vset *s, uint32_t value)
+{
+	if (s->n < VSET_BITMAP_AT || s->cap == 1)
+		return vset_add(a, s, value & 0xffff);
+	/* the table becomes a bitmap */
+	uint64_t *bits = vset_arena_alloc(a, 65536 / 8);
+	if (!bits)
+		return vset_add(a, s, value & 0xffff);
+	memset(bits, 0, 65536 / 8);
+	for (uint32_t i = 0; i < s->cap; i++)
+		if (s->u.slots[i].count) {
+			uint32_t v = s->u.slots[i].value & 0xffff;
+			bits[v >> 6] |= 1ull << (v & 63);
+		}
+	s->u.bits = bits;
+	s->cap = VSET_BITMAP;
+	return vset_add_distinct(a, s, value);
 }
 
 int vset_add_slow(struct vset_arena *a, struct vset *s, uint32_t value,
@@ -148,6 +178,16 @@ int vset_add_slow(struct vset_arena *a, struct vset *s, uint32_t value,
 uint32_t vset_export(const struct vset *s, uint32_t *values, uint64_t *counts)
 {
 	uint32_t k = 0;
+
+	if (s->cap == VSET_BITMAP) {
+		for (uint32_t w = 0; w < 65536 / 64; w++)
+			for (uint64_t b = s->u.bits[w]; b; b &= b - 1) {
+				values[k] =
+				    w * 64 + (uint32_t)__builtin_ctzll(b);
+				counts[k++] = 0;
+			}
+		return k;
+	}
 
 	if (s->cap == 1) {
 		if (s->u.one.count) {

@@ -35,12 +35,21 @@ struct vslot {
 
 struct vset {
 	uint32_t n;   /* distinct values */
-	uint32_t cap; /* 1 = inline pair, else table size (power of two) */
+	uint32_t cap; /* 1 = inline pair, VSET_BITMAP = bitmap, else table
+	                 size (power of two) */
 	union {
 		struct vslot one;
 		struct vslot *slots;
+		uint64_t *bits; /* VSET_BITMAP: 65536 bits */
 	} u;
 };
+
+/* A set of 16-bit values whose counts nobody needs (destination addresses
+ * inside a /16) turns into an 8 KiB bitmap once it holds VSET_BITMAP_AT
+ * values: smaller than the table it replaces, and a cache-friendly bit
+ * test instead of a probe.  Small sets never pay for it. */
+#define VSET_BITMAP    0u
+#define VSET_BITMAP_AT 1024u
 
 void vset_arena_init(struct vset_arena *a);
 /* Forget every allocation (keeps the memory for the next interval). */
@@ -96,6 +105,27 @@ static inline void vset_prefetch(const struct vset *s, uint32_t value)
 	if (s->cap > 1)
 		__builtin_prefetch(
 		    &s->u.slots[vset_hash(value) & (s->cap - 1)]);
+	else if (s->cap == VSET_BITMAP)
+		__builtin_prefetch(&s->u.bits[(value & 0xffff) >> 6]);
+}
+
+/* Add one value < 65536 to a set that only counts distinct values (see
+ * VSET_BITMAP).  Returns 0 or -ENOMEM.  vset_export() on such a set gives
+ * counts of 0 once it is a bitmap. */
+int vset_add_distinct_slow(struct vset_arena *a, struct vset *s,
+                           uint32_t value);
+
+static inline int vset_add_distinct(struct vset_arena *a, struct vset *s,
+                                    uint32_t value)
+{
+	if (s->cap == VSET_BITMAP) {
+		uint64_t *w = &s->u.bits[(value & 0xffff) >> 6];
+		uint64_t bit = 1ull << (value & 63);
+		s->n += !(*w & bit);
+		*w |= bit;
+		return 0;
+	}
+	return vset_add_distinct_slow(a, s, value);
 }
 
 /* Copy the set's values and counts into the arrays (room for s->n each), in
