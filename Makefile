@@ -17,7 +17,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 SHARED ?= $(abspath $(TOP)/../shared)
 
 DEB_PACKAGES := build-essential autoconf automake libtool libtool-bin \
-	pkg-config clang libclang-rt-dev \
+	pkg-config clang libclang-rt-dev clang-format groff-base man-db bc time \
 	libtrace3-dev libwandio1-dev libzmq3-dev libavro-dev libyaml-dev \
 	libdeflate-dev libsnappy-dev zlib1g-dev libcmocka-dev \
 	python3 python3-avro python3-snappy python3-zmq python3-dpkt
