@@ -70,7 +70,7 @@ stage tsan "$TOP/build-tsan" "--enable-sanitizers=tsan" \
 	"unit/test_spsc e2e/test_threads_identical.sh e2e/test_real_traces.sh e2e/test_signals.sh"
 
 echo "=== format: clang-format on every C file"
-unformatted=$(cd "$TOP" && for f in lib/*.[ch] daemon/*.[ch] tools/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/e2e/*.c tests/bench/*.c; do
+unformatted=$(cd "$TOP" && for f in lib/*.[ch] daemon/*.[ch] tools/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/e2e/*.c tests/bench/*.c tests/common/*.[ch]; do
 	[ -f "$f" ] && { clang-format --style=file "$f" | cmp -s - "$f" || echo "$f"; }; done)
 if [ -z "$unformatted" ]; then
 	echo "  PASS: clang-format"; PASS=$((PASS + 1))

@@ -31,62 +31,7 @@
 #include "avro_writer.h"
 #include "block_pool.h"
 #include "ft4.h"
-
-/* ---- sample records ---------------------------------------------------- */
-
-static uint64_t mix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static const char *const codes[] = {"??", "EU", "NA", "AS", "DE", ""};
-
-static void sample_common(struct ft4_common *c, uint64_t *s)
-{
-	uint32_t v = 0;
-
-	c->n = (uint8_t)(mix(s) % (FT4_MAX_COMMON + 1));
-	for (unsigned i = 0; i < c->n; i++) {
-		v += (uint32_t)(mix(s) % 70000);
-		c->value[i] = v;
-		uint64_t a = mix(s), b = mix(s);
-		c->freq[i] = a >> (1 + b % 63);
-	}
-}
-
-/* Record i: varied values, extremes included. */
-static void sample_record(uint64_t i, struct ft4_record *r)
-{
-	uint64_t s = i;
-
-	memset(r, 0, sizeof *r);
-	r->time = 1700000100 + 300 * (int64_t)(mix(&s) % 4);
-	r->src_ip = i % 7 == 3 ? UINT32_MAX : (uint32_t)mix(&s);
-	r->dst_net = (uint32_t)mix(&s) & 0xffff0000u;
-	r->dst_port = (uint16_t)mix(&s);
-	r->protocol = (uint8_t)mix(&s);
-	r->packet_cnt = i % 97 == 5 ? mix(&s) >> 1 : 1 + mix(&s) % 1000;
-	r->uniq_dst_ips = (uint32_t)(mix(&s) % 65537);
-	r->uniq_pkt_sizes = (uint32_t)(mix(&s) % 1500);
-	r->uniq_ttls = (uint32_t)(mix(&s) % 256);
-	r->uniq_src_ports = (uint32_t)(mix(&s) % 65537);
-	r->uniq_tcp_flags = (uint32_t)(mix(&s) % 256);
-	r->first_syn_length = (uint32_t)(mix(&s) % 61);
-	r->first_tcp_rwin = (uint32_t)(mix(&s) % 65536);
-	sample_common(&r->pkt_sizes, &s);
-	sample_common(&r->ttls, &s);
-	sample_common(&r->src_ports, &s);
-	sample_common(&r->tcp_flags, &s);
-	strcpy(r->maxmind_continent, codes[mix(&s) % 6]);
-	strcpy(r->maxmind_country, codes[mix(&s) % 6]);
-	strcpy(r->netacq_continent, codes[mix(&s) % 6]);
-	strcpy(r->netacq_country, codes[mix(&s) % 6]);
-	r->prefix2asn = (uint32_t)mix(&s);
-}
+#include "sample_ft4.h"
 
 /* ---- scratch directory ------------------------------------------------- */
 
@@ -177,7 +122,7 @@ static uint64_t write_file(const char *path, enum avro_codec codec, int level,
 	if (!w)
 		fail_msg("open %s: %s", path, err.msg);
 	for (uint64_t i = 0; i < n; i++) {
-		sample_record(i, &r);
+		sample_ft4_record(i, &r);
 		assert_int_equal(
 		    avro_writer_append(w, buf, ft4_encode(&r, buf)), 0);
 	}
@@ -277,7 +222,7 @@ static void check_avro_value(avro_value_t *v, const struct ft4_record *r)
 	assert_int_equal(field_long(v, "prefix2asn"), r->prefix2asn);
 }
 
-/* Reads path with avro-c and compares every record with sample_record(). */
+/* Reads path with avro-c and compares every record with sample_ft4_record(). */
 static void read_with_avro_c(const char *path, uint64_t n)
 {
 	avro_file_reader_t rd;
@@ -298,7 +243,7 @@ static void read_with_avro_c(const char *path, uint64_t n)
 	assert_int_equal(avro_generic_value_new(iface, &v), 0);
 	while ((rc = avro_file_reader_read_value(rd, &v)) == 0) {
 		assert_true(i < n);
-		sample_record(i, &r);
+		sample_ft4_record(i, &r);
 		check_avro_value(&v, &r);
 		i++;
 	}
@@ -424,7 +369,7 @@ static void check_layout(const char *path, const char *codec,
 		uint64_t first = i, want_count = 0;
 		size_t want_size = 0;
 		while (i < n) {
-			sample_record(i, &r);
+			sample_ft4_record(i, &r);
 			size_t len = ft4_encode(&r, enc);
 			if (want_count > 0 && want_size + len > block_bytes)
 				break;
@@ -469,7 +414,7 @@ static void check_layout(const char *path, const char *codec,
 		/* the records themselves, through our own decoder */
 		size_t off = 0;
 		for (uint64_t k = first; k < i; k++) {
-			sample_record(k, &r);
+			sample_ft4_record(k, &r);
 			int used =
 			    ft4_decode(plain + off, plain_len - off, &got);
 			assert_true(used > 0);
@@ -587,7 +532,7 @@ static void test_pool_same_bytes(void **state)
 		struct ft4_record r;
 		assert_non_null(w);
 		for (uint64_t i = 0; i < 5000; i++) {
-			sample_record(i, &r);
+			sample_ft4_record(i, &r);
 			assert_int_equal(
 			    avro_writer_append(w, buf, ft4_encode(&r, buf)), 0);
 		}
@@ -692,7 +637,7 @@ static void test_tmp_then_rename(void **state)
 	assert_int_equal(st.st_mode & 07777, 0755);
 
 	for (uint64_t i = 0; i < 50000; i++) {
-		sample_record(i, &r);
+		sample_ft4_record(i, &r);
 		assert_int_equal(
 		    avro_writer_append(w, buf, ft4_encode(&r, buf)), 0);
 		if (i % 10000 == 0) {
@@ -743,7 +688,7 @@ static void test_abort(void **state)
 	    avro_writer_open(final, ft4_schema_json, &o, &err);
 	assert_non_null(w);
 	for (uint64_t i = 0; i < 40000; i++) {
-		sample_record(i, &r);
+		sample_ft4_record(i, &r);
 		assert_int_equal(
 		    avro_writer_append(w, buf, ft4_encode(&r, buf)), 0);
 	}
@@ -864,7 +809,7 @@ static void test_write_error(void **state)
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	uint64_t i;
 	for (i = 0; i < 100000 && rc == 0; i++) {
-		sample_record(i, &r);
+		sample_ft4_record(i, &r);
 		rc = avro_writer_append(w, buf, ft4_encode(&r, buf));
 	}
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
@@ -990,7 +935,7 @@ static void test_encoding_matches_avro_c(void **state)
 	avro_writer_t aw = avro_writer_memory(abuf, sizeof abuf);
 
 	for (uint64_t i = 0; i < 20000; i++) {
-		sample_record(i, &r);
+		sample_ft4_record(i, &r);
 		set_field(&v, "time", r.time);
 		set_field(&v, "src_ip", r.src_ip);
 		set_field(&v, "dst_net", r.dst_net);
