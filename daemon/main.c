@@ -7,6 +7,7 @@
 #include "args.h"
 #include "config.h"
 #include "log.h"
+#include "notify.h"
 #include "pipeline.h"
 #include "signals.h"
 
@@ -53,11 +54,13 @@ int main(int argc, char **argv)
 	}
 	log_config(&cfg);
 
+	notify_init();
 	memset(&pl, 0, sizeof pl);
 	signals_block();
 	signals_start(&pl);
 	rc = pipeline_run(&pl, &cfg);
 	signals_stop();
+	notify_send("STOPPING=1");
 	log_info("exiting with status %d", rc);
 	umbra_config_free(&cfg);
 	return rc;

@@ -14,6 +14,7 @@
 
 #include "ftrun.h"
 #include "log.h"
+#include "notify.h"
 #include "output.h"
 #include "pipeline.h"
 
@@ -118,6 +119,10 @@ static void publish(struct merger *m, const struct interval_report *r)
 	         r->total.bad_time, r->flowtuples, r->sources,
 	         r->file && *r->file ? r->file : "(no file)",
 	         r->file_committed ? "" : " [open]", r->write_seconds);
+	notify_send("STATUS=interval %s: %" PRIu64 " packets, %" PRIu64
+	            " flowtuples, %s",
+	            when, r->total.total, r->flowtuples,
+	            r->file && *r->file ? r->file : "no file");
 	if (!m->pub || n < 0)
 		return;
 	if (zmq_send(m->pub, STATS_TOPIC, strlen(STATS_TOPIC),
@@ -284,11 +289,20 @@ void *merger_main(void *arg)
 	m.pl = a->pl;
 	m.pub = a->pub;
 	output_init(&m.out, a->pl->cfg, a->pool);
+	uint64_t wd_usec = notify_watchdog_usec();
+	long poll_ms = wd_usec ? (long)(wd_usec / 2000) : -1;
 	while (m.agg_done < m.pl->n_agg || m.cap_done < m.pl->n_cap) {
 		struct pipe_msg msg;
-		int n = zmq_recv(a->pull, &msg, sizeof msg, 0);
+		zmq_pollitem_t item = {a->pull, 0, ZMQ_POLLIN, 0};
+		/* the watchdog is fed while the merger runs; a merger stuck
+		 * on the disk or a dead pipeline stops feeding it */
+		if (wd_usec)
+			notify_send("WATCHDOG=1");
+		if (zmq_poll(&item, 1, poll_ms) == 0)
+			continue;
+		int n = zmq_recv(a->pull, &msg, sizeof msg, ZMQ_DONTWAIT);
 		if (n < 0) {
-			if (zmq_errno() == EINTR)
+			if (zmq_errno() == EINTR || zmq_errno() == EAGAIN)
 				continue;
 			log_error("merger: receive failed: %s",
 			          zmq_strerror(zmq_errno()));

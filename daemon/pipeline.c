@@ -13,6 +13,7 @@
 #include "block_pool.h"
 #include "ftable.h"
 #include "log.h"
+#include "notify.h"
 
 int pipe_send(void *sock, const struct pipe_msg *msg)
 {
@@ -175,6 +176,9 @@ int pipeline_run(struct pipeline *pl, const struct umbra_config *cfg)
 	if (started_agg == pl->n_agg &&
 	    pthread_create(&cap_tid, NULL, capture_thread_main, &cap) == 0) {
 		pthread_setname_np(cap_tid, "umbra-capture");
+		notify_send("READY=1\nSTATUS=reading %zu input(s), %u "
+		            "aggregator(s)",
+		            cfg->inputs.n, pl->n_agg);
 		pthread_join(cap_tid, NULL);
 		status = 0;
 	} else {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "notify.h"
 
 static sigset_t sig_set;
 static pthread_t sig_tid;
@@ -48,6 +49,7 @@ static void *sig_main(void *arg)
 				    "exiting (send again to exit at once)",
 				    strsignal(sig));
 				atomic_store(&pl->stop, 1);
+				notify_send("STOPPING=1");
 			} else {
 				log_warn("%s again: exiting now; the open "
 				         "interval is lost",
