@@ -6,10 +6,11 @@ set -u
 : "${UMBRAD:=$UMBRA_SRCDIR/build/daemon/umbrad}"
 : "${UMBRA_GEN:=$UMBRA_SRCDIR/build/tools/umbra-gen}"
 : "${UMBRA_CAT:=$UMBRA_SRCDIR/build/tools/umbra-cat}"
+: "${UMBRA_TAIL:=$UMBRA_SRCDIR/build/tools/umbra-tail}"
 : "${UMBRA_TRACES:=$UMBRA_SRCDIR/../shared/traces}"
 : "${UMBRA_SPEC_DIR:=$UMBRA_SRCDIR/../shared/spec}"
 : "${PYTHON:=/usr/bin/python3}"
-export UMBRAD UMBRA_GEN UMBRA_CAT UMBRA_SRCDIR UMBRA_TRACES UMBRA_SPEC_DIR PYTHON
+export UMBRAD UMBRA_GEN UMBRA_CAT UMBRA_TAIL UMBRA_SRCDIR UMBRA_TRACES UMBRA_SPEC_DIR PYTHON
 E2E="$UMBRA_SRCDIR/tests/e2e"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/umbra-test.XXXXXX")

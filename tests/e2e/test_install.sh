@@ -10,13 +10,13 @@ make -s -C "$UMBRA_BUILDDIR" install DESTDIR="$root" > "$TMP/install.log" 2>&1 |
 prefix=$(sed -n 's/^prefix=//p' "$UMBRA_BUILDDIR/lib/libumbra.pc")
 sysconf=$(sed -n 's/^sysconfdir = //p' "$UMBRA_BUILDDIR/Makefile" | sed "s|\${prefix}|$prefix|")
 p="$root$prefix"
-for f in sbin/umbrad bin/umbra-cat bin/umbra-gen; do
+for f in sbin/umbrad bin/umbra-cat bin/umbra-gen bin/umbra-tail; do
 	[ -x "$p/$f" ] && pass "$f installed, executable" || fail "$f missing"
 done
 for f in lib/pkgconfig/libumbra.pc include/umbra/ft4.h include/umbra/decode.h \
 	include/umbra/capfile.h include/umbra/config.h share/umbra/flowtuple4.avsc \
 	share/umbra/stats.schema.json share/man/man8/umbrad.8 share/man/man5/umbra.yaml.5 \
-	share/man/man1/umbra-cat.1 share/man/man1/umbra-gen.1 \
+	share/man/man1/umbra-cat.1 share/man/man1/umbra-gen.1 share/man/man1/umbra-tail.1 \
 	lib/systemd/system/umbrad.service lib/sysusers.d/umbra.conf; do
 	[ -f "$p/$f" ] && pass "$f" || fail "$f missing"
 done

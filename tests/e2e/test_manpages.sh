@@ -1,6 +1,6 @@
 #!/bin/bash
 # The man pages against the programs they describe:
-#   - for umbrad, umbra-cat and umbra-gen, every flag their --help prints is
+#   - for umbrad, umbra-cat, umbra-gen and umbra-tail, every flag their --help prints is
 #     documented in the OPTIONS section of their page (a short flag and its
 #     long form in the same entry), and every flag that OPTIONS mentions is
 #     one --help prints; for umbrad, each flag's entry also names the key and
@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 MAN="$UMBRA_SRCDIR/man"
 
-for b in "$UMBRAD" "$UMBRA_CAT" "$UMBRA_GEN"; do
+for b in "$UMBRAD" "$UMBRA_CAT" "$UMBRA_GEN" "$UMBRA_TAIL"; do
 	[ -x "$b" ] || skip "$b is not built"
 done
 
@@ -211,6 +211,7 @@ check_flags() { # PROGRAM PAGE
 check_flags "$UMBRAD" "$MAN/umbrad.8"
 check_flags "$UMBRA_CAT" "$MAN/umbra-cat.1"
 check_flags "$UMBRA_GEN" "$MAN/umbra-gen.1"
+check_flags "$UMBRA_TAIL" "$MAN/umbra-tail.1"
 
 # ---- keys: --print-config against umbra.yaml(5) ------------------------
 
