@@ -8,6 +8,7 @@
 #include "config.h"
 #include "log.h"
 #include "notify.h"
+#include "recover.h"
 #include "pipeline.h"
 #include "signals.h"
 
@@ -54,6 +55,10 @@ int main(int argc, char **argv)
 	}
 	log_config(&cfg);
 
+	rc = recover_leftovers(cfg.output_dir);
+	if (rc < 0)
+		log_warn("cannot scan %s for leftover temporary files: %s",
+		         cfg.output_dir, strerror(-rc));
 	notify_init();
 	memset(&pl, 0, sizeof pl);
 	signals_block();
