@@ -8,10 +8,12 @@
 # expected output (TSV text, JSON values, filter results, summary numbers)
 # is computed here in Python from those records, never by umbra-cat.
 #
-# The binary comes from $UMBRA_CAT (default ./tools/umbra-cat).
+# The binary comes from $UMBRA_CAT (default build/tools/umbra-cat).
 # Exit status: 0 pass, 1 fail, 77 skip.
 
 set -u
+# TMP (removed at exit), FAILS, pass, fail, finish
+. "$(dirname "$0")/lib.sh"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -34,15 +36,6 @@ if ! "$PY" -c 'import avro.datafile, avro.io, avro.schema' 2>/dev/null; then
 fi
 CAT=$(cd "$(dirname "$CAT")" && pwd)/$(basename "$CAT")
 
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-FAILS=0
-
-pass() { echo "ok   - $*"; }
-fail() {
-	echo "FAIL - $*"
-	FAILS=$((FAILS + 1))
-}
 
 # ---------------------------------------------------------------------------
 # The records, the files, and the expected outputs, all in Python.
@@ -509,9 +502,4 @@ else
 	fail "closed pipe: exit $st, stderr: $(head -c 200 "$TMP/err")"
 fi
 
-if [ "$FAILS" -ne 0 ]; then
-	echo "$FAILS check(s) failed"
-	exit 1
-fi
-echo "all umbra-cat checks passed"
-exit 0
+finish

@@ -1,12 +1,14 @@
 #!/bin/bash
 # test_umbra_gen.sh: end-to-end checks of the synthetic capture generator.
 #
-# The binary comes from $UMBRA_GEN (default ./tools/umbra-gen).  Captures are
+# The binary comes from $UMBRA_GEN (default build/tools/umbra-gen).  Captures are
 # read back by an independent reader, Debian's python3 with dpkt; the
 # flowtuple keys of the worst mix are computed here from the spec, not by
 # anything of Umbra.  Exit status: 0 pass, 1 fail, 77 skip.
 
 set -u
+# TMP (removed at exit), FAILS, pass, fail, finish
+. "$(dirname "$0")/lib.sh"
 
 GEN=${UMBRA_GEN:-./tools/umbra-gen}
 PY=/usr/bin/python3
@@ -20,15 +22,6 @@ if ! "$PY" -c 'import dpkt' 2>/dev/null; then
 	exit 77
 fi
 
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-FAILS=0
-
-pass() { echo "ok   - $*"; }
-fail() {
-	echo "FAIL - $*"
-	FAILS=$((FAILS + 1))
-}
 
 # Reads a capture (plain or gzip) and prints one JSON summary.
 cat >"$TMP/read.py" <<'EOF'
@@ -306,9 +299,4 @@ else
 	fail "-q: stderr not empty"
 fi
 
-if [ $FAILS -ne 0 ]; then
-	echo "$FAILS check(s) failed"
-	exit 1
-fi
-echo "all checks passed"
-exit 0
+finish
