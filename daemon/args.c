@@ -10,6 +10,10 @@
 
 #define OPT_LOG_LEVEL    1000
 #define OPT_PRINT_CONFIG 1001
+#define OPT_PIDFILE      1002
+#define OPT_USER         1003
+#define OPT_CAP_THREADS  1004
+#define OPT_FILTER       1005
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -19,6 +23,10 @@ static const struct option long_opts[] = {
     {"monitor", required_argument, NULL, 'n'},
     {"interval", required_argument, NULL, 'i'},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"capture-threads", required_argument, NULL, OPT_CAP_THREADS},
+    {"filter", required_argument, NULL, OPT_FILTER},
+    {"pidfile", required_argument, NULL, OPT_PIDFILE},
+    {"user", required_argument, NULL, OPT_USER},
     {"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -37,7 +45,11 @@ static const struct {
     {'T', "threads", "-T, --threads", "N"},
     {'n', "monitor", "-n, --monitor", "NAME"},
     {'i', "interval", "-i, --interval", "SECONDS"},
+    {OPT_CAP_THREADS, "capture_threads", "    --capture-threads", "N"},
+    {OPT_FILTER, "bpf_filter", "    --filter", "EXPR"},
     {OPT_LOG_LEVEL, "log_level", "    --log-level", "LEVEL"},
+    {OPT_PIDFILE, "pidfile", "    --pidfile", "FILE"},
+    {OPT_USER, "user", "    --user", "USER"},
 };
 
 #define N_FLAG_KEYS (sizeof flag_keys / sizeof flag_keys[0])

@@ -31,6 +31,19 @@ static const char *const codec_names[] = {
     [AVRO_CODEC_SNAPPY + 1] = NULL,
 };
 
+static const char *const target_names[] = {
+    [UMBRA_LOG_TO_STDERR] = "stderr",
+    [UMBRA_LOG_TO_SYSLOG] = "syslog",
+    [UMBRA_LOG_TO_FILE] = "file",
+    [UMBRA_LOG_TO_FILE + 1] = NULL,
+};
+
+static const char *const fanout_names[] = {
+    [UMBRA_FANOUT_SOURCE] = "source",
+    [UMBRA_FANOUT_HASH] = "hash",
+    [UMBRA_FANOUT_HASH + 1] = NULL,
+};
+
 static const char *const level_names[] = {
     [UMBRA_LOG_ERROR] = "error",  [UMBRA_LOG_WARN] = "warn",
     [UMBRA_LOG_INFO] = "info",    [UMBRA_LOG_DEBUG] = "debug",
@@ -170,11 +183,23 @@ const struct umbra_cfg_key cfg_keys[] = {
         .name = "stats_endpoint",
         .type = UMBRA_CFG_STRING,
         .offset = OFF(stats_endpoint),
-        .def = "ipc:///tmp/umbra-stats.sock",
-        .help = "ZeroMQ PUB endpoint for the interval stats: "
-                "tcp://ADDRESS:PORT, ipc://PATH or inproc://NAME; "
-                "\"\" = off. Binding every interface (tcp://*, "
-                "tcp://0.0.0.0) is refused.",
+        .def = "tcp://127.0.0.1:5557",
+        .help = "ZeroMQ PUB endpoint for the interval stats and "
+                "heartbeats: tcp://ADDRESS:PORT, ipc://PATH or "
+                "inproc://NAME; \"\" = off. Binding every interface "
+                "(tcp://*, tcp://0.0.0.0) is refused. The default, "
+                "loopback, is reachable from outside the systemd "
+                "unit's private /tmp.",
+    },
+    {
+        .name = "heartbeat_interval",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(heartbeat_interval),
+        .def = "5",
+        .min = 0,
+        .max = 3600,
+        .help = "Seconds between heartbeat messages on stats_endpoint "
+                "(rates so far, per queue, queue fill); 0 = none.",
     },
     {
         .name = "log_level",
@@ -184,6 +209,182 @@ const struct umbra_cfg_key cfg_keys[] = {
         .names = level_names,
         .flag = "--log-level",
         .help = "Least severe messages logged.",
+    },
+    {
+        .name = "log_target",
+        .type = UMBRA_CFG_ENUM,
+        .offset = OFF(log_target),
+        .def = "stderr",
+        .names = target_names,
+        .help = "Where log lines go: stderr (the journal under "
+                "systemd), syslog, or file (log_file; reopened on "
+                "SIGHUP).",
+    },
+    {
+        .name = "log_file",
+        .type = UMBRA_CFG_STRING,
+        .offset = OFF(log_file),
+        .def = "/var/log/umbra/umbrad.log",
+        .help = "Log file when log_target is file.",
+    },
+    {
+        .name = "pidfile",
+        .type = UMBRA_CFG_STRING,
+        .offset = OFF(pidfile),
+        .def = "",
+        .flag = "--pidfile",
+        .help = "File to write the daemon's process id to (removed at "
+                "exit); \"\" = none.",
+    },
+    {
+        .name = "user",
+        .type = UMBRA_CFG_STRING,
+        .offset = OFF(user),
+        .def = "",
+        .flag = "--user",
+        .help = "Started as root: switch to this user once the captures "
+                "are open, keeping only the capabilities capture still "
+                "needs; \"\" = stay.",
+    },
+    {
+        .name = "group",
+        .type = UMBRA_CFG_STRING,
+        .offset = OFF(group),
+        .def = "",
+        .help = "Group to switch to with user; \"\" = the user's "
+                "primary group.",
+    },
+    {
+        .name = "output_backlog_mb",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(output_backlog_mb),
+        .def = "1024",
+        .min = 0,
+        .max = 1048576,
+        .help = "MiB of finished intervals kept in memory while the "
+                "output cannot be written (disk full, directory not "
+                "writable) and retried; past it the oldest is dropped "
+                "and counted.",
+    },
+    {
+        .name = "output_retry_seconds",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(output_retry_seconds),
+        .def = "10",
+        .min = 1,
+        .max = 3600,
+        .help = "Seconds between attempts to write a held interval.",
+    },
+    {
+        .name = "capture_threads",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(capture_threads),
+        .def = "1",
+        .min = 1,
+        .max = 64,
+        .flag = "--capture-threads",
+        .help = "Capture threads per afpacket: or dpdk: input (fanout "
+                "sockets, RX queues); files and other libtrace URIs "
+                "have one each.",
+    },
+    {
+        .name = "close_grace",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(close_grace),
+        .def = "5",
+        .min = 0,
+        .max = 3600,
+        .help = "Live capture: seconds after an interval's end (wall "
+                "clock) at which it closes on every thread, even an "
+                "idle one.",
+    },
+    {
+        .name = "promiscuous",
+        .type = UMBRA_CFG_BOOL,
+        .offset = OFF(promiscuous),
+        .def = "true",
+        .help = "Live capture: put the interfaces in promiscuous mode.",
+    },
+    {
+        .name = "bpf_filter",
+        .type = UMBRA_CFG_STRING,
+        .offset = OFF(bpf_filter),
+        .def = "",
+        .flag = "--filter",
+        .help = "Live capture: pcap filter expression the kernel applies "
+                "(afpacket:, libtrace live URIs); \"\" = every packet.",
+    },
+    {
+        .name = "afpacket_fanout",
+        .type = UMBRA_CFG_ENUM,
+        .offset = OFF(afpacket_fanout),
+        .def = "source",
+        .names = fanout_names,
+        .help = "How the kernel spreads packets over the capture "
+                "threads of an afpacket: input: source (a classic BPF "
+                "program on the IPv4 source address) or hash (the "
+                "kernel's flow hash).",
+    },
+    {
+        .name = "afpacket_block_size",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(afpacket_block_size),
+        .def = "1048576",
+        .min = 4096,
+        .max = 67108864,
+        .help = "Bytes per TPACKET_V3 ring block; a power of two.",
+    },
+    {
+        .name = "afpacket_ring_size",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(afpacket_ring_size),
+        .def = "67108864",
+        .min = 65536,
+        .max = 2147483648u,
+        .help = "Bytes of kernel ring per capture thread; a multiple of "
+                "afpacket_block_size.",
+    },
+    {
+        .name = "dpdk_eal_args",
+        .type = UMBRA_CFG_STRLIST,
+        .offset = OFF(dpdk_eal_args),
+        .def = "",
+        .help = "DPDK EAL arguments, one per item (\"-l\", \"0-1\", "
+                "\"--vdev=net_pcap0,rx_pcap=x.pcap\", ...).",
+    },
+    {
+        .name = "dpdk_rx_desc",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(dpdk_rx_desc),
+        .def = "4096",
+        .min = 64,
+        .max = 65536,
+        .help = "DPDK RX descriptors per queue.",
+    },
+    {
+        .name = "dpdk_mbufs",
+        .type = UMBRA_CFG_UINT,
+        .offset = OFF(dpdk_mbufs),
+        .def = "16383",
+        .min = 1023,
+        .max = 4194303,
+        .help = "DPDK packet buffers per RX queue (best as 2^n - 1).",
+    },
+    {
+        .name = "capture_cpus",
+        .type = UMBRA_CFG_STRLIST,
+        .offset = OFF(capture_cpus),
+        .def = "",
+        .help = "CPU numbers to pin capture threads to, thread i on item "
+                "i modulo the list's length; [] = not pinned.",
+    },
+    {
+        .name = "aggregator_cpus",
+        .type = UMBRA_CFG_STRLIST,
+        .offset = OFF(aggregator_cpus),
+        .def = "",
+        .help = "CPU numbers to pin aggregator threads to, as "
+                "capture_cpus; [] = not pinned.",
     },
 };
 
@@ -443,5 +644,12 @@ int umbra_config_validate(const struct umbra_config *c, struct umbra_err *err)
 		                     "limit treats every next interval as "
 		                     "corrupt",
 		                     c->interval, c->max_time_jump);
+	if (c->afpacket_ring_size % c->afpacket_block_size)
+		return umbra_err_set(err, -EINVAL,
+		                     "key 'afpacket_ring_size': expected a "
+		                     "multiple of afpacket_block_size (%u), "
+		                     "got '%u'",
+		                     c->afpacket_block_size,
+		                     c->afpacket_ring_size);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #ifndef UMBRA_CONFIG_H
 #define UMBRA_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,10 +49,44 @@ struct umbra_config {
 	uint32_t max_time_jump; /* seconds; 0 = no limit */
 	int codec;              /* enum avro_codec */
 	uint32_t deflate_level;
-	uint32_t block_size;  /* uncompressed bytes per Avro block */
-	uint32_t queue_size;  /* slots per capture->aggregator queue */
-	char *stats_endpoint; /* ZeroMQ PUB endpoint; "" = off */
-	int log_level;        /* enum umbra_log_level */
+	uint32_t block_size;         /* uncompressed bytes per Avro block */
+	uint32_t queue_size;         /* slots per capture->aggregator queue */
+	char *stats_endpoint;        /* ZeroMQ PUB endpoint; "" = off */
+	uint32_t heartbeat_interval; /* seconds between heartbeats; 0 = off */
+	int log_level;               /* enum umbra_log_level */
+	int log_target;              /* enum umbra_log_target */
+	char *log_file;              /* log_target file: the path */
+	char *pidfile;               /* "" = none */
+	char *user;                  /* drop root to this user; "" = stay */
+	char *group;                 /* "" = the user's primary group */
+	uint32_t output_backlog_mb; /* encoded intervals held on write errors */
+	uint32_t output_retry_seconds; /* between retries of a failed write */
+	/* live capture (afpacket:, dpdk:, libtrace live URIs) */
+	uint32_t capture_threads; /* threads (queues) per afpacket/dpdk input */
+	uint32_t close_grace;     /* seconds past an interval's end */
+	bool promiscuous;
+	char *bpf_filter;    /* pcap filter syntax; "" = every packet */
+	int afpacket_fanout; /* enum umbra_fanout */
+	uint32_t afpacket_block_size; /* bytes per TPACKET_V3 block */
+	uint32_t afpacket_ring_size;  /* bytes per ring (per thread) */
+	struct umbra_strlist dpdk_eal_args;
+	uint32_t dpdk_rx_desc;                /* RX descriptors per queue */
+	uint32_t dpdk_mbufs;                  /* mbufs in the pool, per queue */
+	struct umbra_strlist capture_cpus;    /* CPU numbers; [] = unpinned */
+	struct umbra_strlist aggregator_cpus; /* CPU numbers; [] = unpinned */
+};
+
+/* log_target names in UMBRA_CFG_ENUM order. */
+enum umbra_log_target {
+	UMBRA_LOG_TO_STDERR,
+	UMBRA_LOG_TO_SYSLOG,
+	UMBRA_LOG_TO_FILE,
+};
+
+/* afpacket_fanout names in UMBRA_CFG_ENUM order. */
+enum umbra_fanout {
+	UMBRA_FANOUT_SOURCE, /* classic BPF on the IPv4 source address */
+	UMBRA_FANOUT_HASH,   /* the kernel's flow hash */
 };
 
 struct umbra_cfg_key {

@@ -326,6 +326,21 @@ static int check_template(const char *t, char *why, size_t n)
 	return check_template_length(t, why, n);
 }
 
+/* A CPU number: decimal, 0..1023, no sign or leading zero. */
+static int check_cpu(const char *s, char *why, size_t n)
+{
+	char e[ECHO_MAX + 4];
+	size_t len = strlen(s);
+	bool ok = len >= 1 && len <= 4 && (s[0] != '0' || len == 1);
+
+	for (size_t i = 0; ok && i < len; i++)
+		ok = s[i] >= '0' && s[i] <= '9';
+	if (ok && atoi(s) <= 1023)
+		return 0;
+	return say(why, n, "expected a CPU number 0..1023, got '%s'",
+	           cfg_echo(e, s, len));
+}
+
 /* The rule of a row beyond its type and bounds, on a parsed value. */
 static int check_rule(const struct umbra_cfg_key *k, const union cfg_val *v,
                       char *why, size_t n)
@@ -355,6 +370,15 @@ static int check_rule(const struct umbra_cfg_key *k, const union cfg_val *v,
 		break;
 	case OFF(stats_endpoint):
 		return check_endpoint(v->s, why, n);
+	case OFF(capture_cpus):
+	case OFF(aggregator_cpus):
+		return check_cpu(v->s, why, n);
+	case OFF(afpacket_block_size):
+		if (v->u & (v->u - 1))
+			return say(why, n,
+			           "expected a power of two %u..%u, got '%u'",
+			           k->min, k->max, v->u);
+		break;
 	}
 	return 0;
 }

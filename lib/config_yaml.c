@@ -223,7 +223,7 @@ static int unknown_key(struct loader *l, const yaml_event_t *ev)
 	const char *name = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length, best = SIZE_MAX, n, off = 0;
 	const struct umbra_cfg_key *near = NULL;
-	char e[ECHO_MAX + 4], known[WHY_MAX];
+	char e[ECHO_MAX + 4], known[CFG_NKEYS * 24];
 
 	for (size_t i = 0; i < CFG_NKEYS && len <= SUGGEST_MAX; i++) {
 		size_t d = distance(name, len, cfg_keys[i].name);

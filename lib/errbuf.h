@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#define UMBRA_ERR_MAX 512
+#define UMBRA_ERR_MAX 1024
 
 struct umbra_err {
 	char msg[UMBRA_ERR_MAX];

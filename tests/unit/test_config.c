@@ -200,14 +200,41 @@ static void replace(char **field_ptr, const char *value)
 static void test_table(void **state)
 {
 	static const char *const order[] = {
-	    "monitor",          "inputs",
-	    "output_dir",       "output_template",
-	    "threads",          "interval",
-	    "rotate_intervals", "dst_prefix_len",
-	    "max_time_jump",    "codec",
-	    "deflate_level",    "block_size",
-	    "queue_size",       "stats_endpoint",
+	    "monitor",
+	    "inputs",
+	    "output_dir",
+	    "output_template",
+	    "threads",
+	    "interval",
+	    "rotate_intervals",
+	    "dst_prefix_len",
+	    "max_time_jump",
+	    "codec",
+	    "deflate_level",
+	    "block_size",
+	    "queue_size",
+	    "stats_endpoint",
+	    "heartbeat_interval",
 	    "log_level",
+	    "log_target",
+	    "log_file",
+	    "pidfile",
+	    "user",
+	    "group",
+	    "output_backlog_mb",
+	    "output_retry_seconds",
+	    "capture_threads",
+	    "close_grace",
+	    "promiscuous",
+	    "bpf_filter",
+	    "afpacket_fanout",
+	    "afpacket_block_size",
+	    "afpacket_ring_size",
+	    "dpdk_eal_args",
+	    "dpdk_rx_desc",
+	    "dpdk_mbufs",
+	    "capture_cpus",
+	    "aggregator_cpus",
 	};
 	size_t n;
 	const struct umbra_cfg_key *k = umbra_config_keys(&n);
@@ -270,7 +297,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.deflate_level, 3);
 	assert_int_equal(c.block_size, 65536);
 	assert_int_equal(c.queue_size, 65536);
-	assert_string_equal(c.stats_endpoint, "ipc:///tmp/umbra-stats.sock");
+	assert_string_equal(c.stats_endpoint, "tcp://127.0.0.1:5557");
 	assert_int_equal(c.log_level, UMBRA_LOG_INFO);
 	assert_int_equal(umbra_config_validate(&c, &err), 0);
 	umbra_config_free(&c);
@@ -499,7 +526,15 @@ static void test_load_over(void **state)
 	                             "rotate_intervals, dst_prefix_len, "
 	                             "max_time_jump, codec, deflate_level, "
 	                             "block_size, queue_size, stats_endpoint, "
-	                             "log_level)");
+	                             "heartbeat_interval, log_level, "
+	                             "log_target, log_file, pidfile, user, "
+	                             "group, output_backlog_mb, "
+	                             "output_retry_seconds, capture_threads, "
+	                             "close_grace, promiscuous, bpf_filter, "
+	                             "afpacket_fanout, afpacket_block_size, "
+	                             "afpacket_ring_size, dpdk_eal_args, "
+	                             "dpdk_rx_desc, dpdk_mbufs, capture_cpus, "
+	                             "aggregator_cpus)");
 	assert_string_equal(c.monitor, "first");
 	assert_int_equal(c.threads, 5);
 	umbra_config_free(&c);
@@ -525,7 +560,15 @@ static void test_unknown_and_duplicate(void **state)
 	                       "threads, interval, rotate_intervals, "
 	                       "dst_prefix_len, max_time_jump, codec, "
 	                       "deflate_level, block_size, queue_size, "
-	                       "stats_endpoint, log_level)");
+	                       "stats_endpoint, heartbeat_interval, "
+	                       "log_level, log_target, log_file, pidfile, "
+	                       "user, group, output_backlog_mb, "
+	                       "output_retry_seconds, capture_threads, "
+	                       "close_grace, promiscuous, bpf_filter, "
+	                       "afpacket_fanout, afpacket_block_size, "
+	                       "afpacket_ring_size, dpdk_eal_args, "
+	                       "dpdk_rx_desc, dpdk_mbufs, capture_cpus, "
+	                       "aggregator_cpus)");
 	load_fails("threads: 3\nmonitor: x\nthreads: 4\n",
 	           "t.yaml:3:1: duplicate key 'threads' (first set at line 1)");
 	load_fails("{inputs: a, inputs: b}",
