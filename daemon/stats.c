@@ -24,6 +24,9 @@ void capture_counters_add(struct capture_counters *sum,
 	sum->icmp += c->icmp;
 	sum->other += c->other;
 	sum->backend_drops += c->backend_drops;
+	sum->kernel_drops += c->kernel_drops;
+	sum->nic_drops += c->nic_drops;
+	sum->nombuf_drops += c->nombuf_drops;
 	sum->queue_drops += c->queue_drops;
 }
 
@@ -95,12 +98,17 @@ int stats_format_json(char *buf, size_t len, const struct interval_report *r)
 	        t->backend_drops, t->queue_drops, r->aggregator_drops);
 	for (uint32_t i = 0; i < r->n_capture && i < STATS_MAX_CAPTURE; i++) {
 		const struct capture_counters *c = &r->per_capture[i];
+		jprintf(&b, "%s{\"id\":%u,\"input\":", i ? "," : "", i);
+		jstring(&b, r->capture_input[i] ? r->capture_input[i] : "");
 		jprintf(&b,
-		        "%s{\"id\":%u,\"packets\":%" PRIu64
-		        ",\"backend_drops\":%" PRIu64
-		        ",\"queue_drops\":%" PRIu64 "}",
-		        i ? "," : "", i, c->total, c->backend_drops,
-		        c->queue_drops);
+		        ",\"queue\":%u,\"packets\":%" PRIu64
+		        ",\"malformed\":%" PRIu64 ",\"backend_drops\":%" PRIu64
+		        ",\"kernel_drops\":%" PRIu64 ",\"nic_drops\":%" PRIu64
+		        ",\"nombuf_drops\":%" PRIu64 ",\"queue_drops\":%" PRIu64
+		        "}",
+		        r->capture_queue[i], c->total, c->malformed,
+		        c->backend_drops, c->kernel_drops, c->nic_drops,
+		        c->nombuf_drops, c->queue_drops);
 	}
 	jprintf(&b, "],\"file\":{\"path\":");
 	jstring(&b, r->file ? r->file : "");

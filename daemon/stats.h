@@ -20,8 +20,11 @@ struct capture_counters {
 	uint64_t wire_bytes; /* frame length as recorded, every packet */
 	uint64_t ip_bytes;   /* IP total length, valid IPv4 packets */
 	uint64_t tcp, udp, icmp, other; /* valid IPv4 packets by protocol */
-	uint64_t backend_drops;         /* lost by the kernel/NIC */
-	uint64_t queue_drops;           /* lost on a full aggregator queue */
+	uint64_t backend_drops;         /* lost by the kernel/NIC: the sum of */
+	uint64_t kernel_drops; /*   the kernel ring's (PACKET_STATISTICS) */
+	uint64_t nic_drops;    /*   the NIC's misses (DPDK imissed) */
+	uint64_t nombuf_drops; /*   no buffer for them (DPDK rx_nombuf) */
+	uint64_t queue_drops;  /* lost on a full aggregator queue */
 };
 
 void capture_counters_add(struct capture_counters *sum,
@@ -36,6 +39,8 @@ struct interval_report {
 	struct capture_counters total;
 	uint32_t n_capture;
 	struct capture_counters per_capture[STATS_MAX_CAPTURE];
+	const char *capture_input[STATS_MAX_CAPTURE]; /* its input's URI */
+	uint32_t capture_queue[STATS_MAX_CAPTURE];    /* queue in that input */
 	uint64_t flowtuples;
 	uint64_t sources;
 	uint64_t aggregator_drops; /* packets not (fully) counted: no memory */
