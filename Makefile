@@ -20,7 +20,10 @@ DEB_PACKAGES := build-essential autoconf automake libtool libtool-bin \
 	pkg-config clang libclang-rt-dev clang-format groff-base man-db bc time \
 	libtrace3-dev libwandio1-dev libzmq3-dev libavro-dev libyaml-dev \
 	libdeflate-dev libsnappy-dev zlib1g-dev libcmocka-dev \
-	python3 python3-avro python3-snappy python3-zmq python3-dpkt
+	python3 python3-avro python3-snappy python3-zmq python3-dpkt \
+	libpcap-dev tcpreplay iproute2 \
+	libdpdk-dev librte-net-pcap23 librte-net-af-packet23 librte-net-null23 \
+	librte-mempool-ring23
 
 .PHONY: all deps build check check-unit check-asan \
 	check-tsan check-fuzz demo bench install clean distclean

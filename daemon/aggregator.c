@@ -119,6 +119,8 @@ void *aggregator_main(void *arg)
 	s.table = a->table;
 	for (;;) {
 		uint64_t got = 0;
+		atomic_fetch_add_explicit(&s.pl->agg_gauges[s.id].beats, 1,
+		                          memory_order_relaxed);
 		for (uint32_t c = 0; c < s.pl->n_cap; c++)
 			if (!s.parked[c])
 				got += drain(&s, c);

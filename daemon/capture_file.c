@@ -6,11 +6,15 @@
 #include "capfile.h"
 #include "capture.h"
 
-static struct capture_src *file_open(const char *uri, struct umbra_err *err)
+static struct capture_src *file_open(const char *uri,
+                                     const struct umbra_config *cfg,
+                                     void *shared, uint32_t queue,
+                                     uint32_t n_queues, struct umbra_err *err)
 {
 	enum capfile_format fmt = CAPFILE_AUTO;
 	const char *path = uri;
 
+	(void)cfg, (void)shared, (void)queue, (void)n_queues;
 	if (strncmp(uri, "erf:", 4) == 0) {
 		fmt = CAPFILE_ERF;
 		path = uri + 4;
@@ -26,10 +30,10 @@ static int file_next(struct capture_src *src, struct umbra_frame *frame,
 	return capfile_next((struct capfile *)src, frame, err);
 }
 
-static unsigned long long file_drops(struct capture_src *src)
+static void file_drops(struct capture_src *src, struct capture_drops *d)
 {
 	(void)src;
-	return 0;
+	*d = (struct capture_drops){0};
 }
 
 static void file_close(struct capture_src *src)

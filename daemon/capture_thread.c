@@ -1,11 +1,15 @@
 /* capture_thread.c: a capture thread: read frames, drive the interval clock,
  * decode each packet once and push it to the aggregator owning its source.
  *
- * It never loses a packet: when an aggregator's ring is full the thread
- * waits for room.  A file can wait; live capture (issue 3) will count such
- * packets as queue drops instead, so queue_drops is 0 for now.
- * A stop request (SIGINT/SIGTERM) is seen between packets: a read that
- * blocks (a pipe on standard input) delays it until data or EOF arrives.
+ * Files: when an aggregator's ring is full the thread waits for room, so a
+ * file loses no packet.  Live capture cannot wait without bound: the thread
+ * waits at most LIVE_WAIT_MS for room (the kernel ring or the NIC buffers
+ * meanwhile), then drops the packet and counts it as a queue drop; while
+ * that ring stays full its packets are dropped at once.
+ * Live threads also close intervals by wall clock (see pipeline.h), and
+ * come back from the backend every CAPTURE_POLL_MS to do so and to see a
+ * stop request.  File inputs see a stop request between packets: a read
+ * that blocks (a pipe on standard input) delays it until data or EOF.
  */
 #include <errno.h>
 #include <sched.h>
@@ -20,16 +24,32 @@
 #include "pipeline.h"
 
 #define FLUSH_EVERY      32
-#define STOP_CHECK_EVERY 1024
+#define STOP_CHECK_EVERY 1024 /* packets between stop checks and live ticks */
+#define LIVE_WAIT_MS     20   /* live: longest wait for room in a ring */
+#define MAX_AGG          256
 
 struct cap_state {
 	struct pipeline *pl;
 	uint32_t id;
 	void *push;
+	int live;
 	struct interval_clock clock;
-	struct capture_counters cnt;
-	uint32_t unflushed[256];
+	struct capture_counters cnt;  /* the open interval's */
+	struct capture_counters life; /* since start, for the gauge */
+	uint32_t unflushed[MAX_AGG];
+	uint8_t stalled[MAX_AGG]; /* live: ring full, dropping until room */
+	/* the source being read and its drops already counted */
+	const struct capture_ops *ops;
+	struct capture_src *src;
+	struct capture_drops drops_seen;
 };
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static void flush_all(struct cap_state *s)
 {
@@ -42,11 +62,13 @@ static void flush_all(struct cap_state *s)
 }
 
 /* Wait until ring r has a free slot (flushing first so the aggregator can
- * make progress).  Backs off from spinning to short sleeps. */
-static __attribute__((noinline)) void wait_room(struct cap_state *s,
-                                                struct spsc_ring *r)
+ * make progress), for at most max_ms (< 0: without bound).  Backs off from
+ * spinning to short sleeps.  Returns 1 if there is room. */
+static __attribute__((noinline)) int
+wait_room(struct cap_state *s, struct spsc_ring *r, double max_ms)
 {
 	unsigned spins = 0;
+	double deadline = max_ms >= 0 ? mono_ms() + max_ms : 0;
 
 	flush_all(s);
 	while (spsc_free_slots(r) == 0) {
@@ -55,8 +77,28 @@ static __attribute__((noinline)) void wait_room(struct cap_state *s,
 		} else {
 			struct timespec ts = {0, 50000};
 			nanosleep(&ts, NULL);
+			if (max_ms >= 0 && (spins & 15) == 0 &&
+			    mono_ms() > deadline)
+				return 0;
 		}
 	}
+	return 1;
+}
+
+/* Live: ring agg is full.  Returns 1 if the packet can go in after all. */
+static __attribute__((noinline)) int
+live_full(struct cap_state *s, uint32_t agg, struct spsc_ring *r)
+{
+	if (!s->stalled[agg] && wait_room(s, r, LIVE_WAIT_MS))
+		return 1;
+	if (!s->stalled[agg])
+		log_warn("capture %u: aggregator %u's queue is full: dropping "
+		         "its packets until there is room (counted as "
+		         "queue_drops)",
+		         s->id, agg);
+	s->stalled[agg] = 1;
+	s->cnt.queue_drops++;
+	return 0;
 }
 
 static inline void push_pkt(struct cap_state *s, uint32_t agg,
@@ -64,13 +106,53 @@ static inline void push_pkt(struct cap_state *s, uint32_t agg,
 {
 	struct spsc_ring *r = pipeline_ring(s->pl, s->id, agg);
 
-	if (__builtin_expect(spsc_free_slots(r) == 0, 0))
-		wait_room(s, r);
+	if (__builtin_expect(spsc_free_slots(r) == 0, 0)) {
+		if (!s->live)
+			wait_room(s, r, -1);
+		else if (!live_full(s, agg, r))
+			return;
+	} else if (__builtin_expect(s->stalled[agg], 0)) {
+		s->stalled[agg] = 0;
+	}
 	spsc_push(r, p);
 	if (++s->unflushed[agg] >= FLUSH_EVERY) {
 		spsc_flush(r);
 		s->unflushed[agg] = 0;
 	}
+}
+
+/* Move the source's new drops into the open interval's counters. */
+static void take_drops(struct cap_state *s)
+{
+	struct capture_drops d;
+	uint64_t k, n, b;
+
+	if (!s->src)
+		return;
+	s->ops->drops(s->src, &d);
+	k = d.kernel - s->drops_seen.kernel;
+	n = d.nic - s->drops_seen.nic;
+	b = d.nombuf - s->drops_seen.nombuf;
+	s->drops_seen = d;
+	s->cnt.kernel_drops += k;
+	s->cnt.nic_drops += n;
+	s->cnt.nombuf_drops += b;
+	s->cnt.backend_drops += k + n + b;
+}
+
+/* Publish the running totals for the heartbeat (relaxed: a gauge). */
+static void update_gauge(struct cap_state *s)
+{
+	struct capture_gauge *g = &s->pl->gauges[s->id];
+	uint64_t bd = s->life.backend_drops + s->cnt.backend_drops;
+	uint64_t qd = s->life.queue_drops + s->cnt.queue_drops;
+
+	atomic_store_explicit(&g->packets, s->life.total + s->cnt.total,
+	                      memory_order_relaxed);
+	atomic_store_explicit(&g->backend_drops, bd, memory_order_relaxed);
+	atomic_store_explicit(&g->queue_drops, qd, memory_order_relaxed);
+	atomic_store_explicit(&g->open, s->clock.open, memory_order_relaxed);
+	atomic_fetch_add_explicit(&g->ticks, 1, memory_order_relaxed);
 }
 
 /* Close interval `start` everywhere; `next` opens (INTERVAL_NONE: the end). */
@@ -83,13 +165,14 @@ static void close_interval(struct cap_state *s, int64_t start, int64_t next)
 	for (uint32_t a = 0; a < s->pl->n_agg; a++) {
 		struct spsc_ring *r = pipeline_ring(s->pl, s->id, a);
 		if (spsc_free_slots(r) == 0)
-			wait_room(s, r);
+			wait_room(s, r, -1); /* a marker is never dropped */
 		spsc_push(r, &m);
 		s->unflushed[a]++;
 	}
 	flush_all(s);
 	if (start == INTERVAL_NONE)
 		return;
+	take_drops(s);
 	msg.kind = MSG_CAPTURE_STATS;
 	msg.from = s->id;
 	msg.start = start;
@@ -99,7 +182,39 @@ static void close_interval(struct cap_state *s, int64_t start, int64_t next)
 		log_error("capture %u: cannot hand interval stats to the "
 		          "merger: %s",
 		          s->id, zmq_strerror(zmq_errno()));
+	capture_counters_add(&s->life, &s->cnt);
 	memset(&s->cnt, 0, sizeof s->cnt);
+}
+
+/* Live: close every interval from `from` up to (not including) `to`, one
+ * marker each, so that every live thread sends the same sequence. */
+static void close_upto(struct cap_state *s, int64_t from, int64_t to)
+{
+	const int64_t L = s->clock.len;
+
+	for (int64_t x = from; x < to; x += L)
+		close_interval(s, x, x + L);
+	s->clock.open = to;
+	int64_t cur = atomic_load(&s->pl->live_open_max);
+	while (cur < to &&
+	       !atomic_compare_exchange_weak(&s->pl->live_open_max, &cur, to))
+		;
+}
+
+/* Live: close what the wall clock says is over (end + close_grace), and
+ * show the running totals. */
+static void live_tick(struct cap_state *s)
+{
+	struct timespec now;
+	int64_t target;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	target = interval_start((int64_t)now.tv_sec -
+	                            (int64_t)s->pl->cfg->close_grace,
+	                        s->clock.len);
+	if (target > s->clock.open)
+		close_upto(s, s->clock.open, target);
+	update_gauge(s);
 }
 
 static inline void count_class(struct cap_state *s, enum umbra_pkt_class cls,
@@ -130,25 +245,81 @@ static inline void count_class(struct cap_state *s, enum umbra_pkt_class cls,
 	}
 }
 
-/* Read one input to its end.  Returns 0, or -1 if it failed (logged). */
-static int read_input(struct cap_state *s, const char *uri)
+/* Place a packet on the clock: close what it closes, count it. */
+static inline void place(struct cap_state *s, const struct umbra_frame *f)
+{
+	int64_t closed;
+
+	switch (interval_clock_place(&s->clock, f->ts_sec, &closed)) {
+	case INTERVAL_IN:
+	case INTERVAL_FIRST:
+		break;
+	case INTERVAL_ADVANCE:
+		if (s->live) {
+			int64_t to = s->clock.open;
+			s->clock.open = closed;
+			close_upto(s, closed, to);
+		} else {
+			close_interval(s, closed, s->clock.open);
+		}
+		break;
+	case INTERVAL_LATE:
+		s->cnt.late++;
+		break;
+	case INTERVAL_BAD:
+		s->cnt.bad_time++;
+		break;
+	}
+}
+
+/* Count, decode and hand over one frame. */
+static inline void handle(struct cap_state *s, const struct umbra_frame *f)
+{
+	struct ft_pkt p;
+	enum umbra_pkt_class cls;
+
+	if (__builtin_expect(f->has_ts, 1))
+		place(s, f);
+	s->cnt.total++;
+	s->cnt.wire_bytes += f->wirelen;
+	cls = umbra_decode(f, &p);
+	count_class(s, cls, &p);
+	if (cls == UMBRA_PKT_IPV4)
+		push_pkt(s, umbra_src_hash(p.src_ip, s->pl->n_agg), &p);
+}
+
+static int stop_requested(struct cap_state *s)
+{
+	return atomic_load_explicit(&s->pl->stop, memory_order_relaxed);
+}
+
+/* Read one file input to its end.  Returns 0, or -1 if it failed (logged). */
+static int read_file(struct cap_state *s, const char *uri)
 {
 	const char *rest;
-	const struct capture_ops *ops = capture_pick(uri, &rest);
 	struct umbra_err err = {{0}};
-	struct capture_src *src = ops->open(rest, &err);
+	const struct capture_ops *ops = capture_pick(uri, &rest, &err);
+	struct capture_src *src;
 	struct umbra_frame f;
 	uint64_t n = 0;
 	int rc, ret = 0;
 
+	if (!ops || ops->live) { /* pipeline_run checked: not reached */
+		log_error("%s", ops ? "a live input among files" : err.msg);
+		return -1;
+	}
+	src = ops->open(rest, s->pl->cfg, NULL, 0, 1, &err);
 	if (!src) {
 		log_error("%s", err.msg);
 		return -1;
 	}
+	s->ops = ops;
+	s->src = src;
+	s->drops_seen = (struct capture_drops){0};
 	log_info("capture %u: reading %s (%s backend)", s->id, uri, ops->name);
 	for (;;) {
 		if (__builtin_expect(n % STOP_CHECK_EVERY == 0, 0) &&
-		    atomic_load_explicit(&s->pl->stop, memory_order_relaxed)) {
+		    stop_requested(s)) {
 			log_info(
 			    "capture %u: stopping %s on request after %llu "
 			    "packets",
@@ -166,38 +337,73 @@ static int read_input(struct cap_state *s, const char *uri)
 			break;
 		}
 		n++;
-		if (__builtin_expect(f.has_ts, 1)) {
-			int64_t closed;
-			switch (interval_clock_place(&s->clock, f.ts_sec,
-			                             &closed)) {
-			case INTERVAL_IN:
-			case INTERVAL_FIRST:
-				break;
-			case INTERVAL_ADVANCE:
-				close_interval(s, closed, s->clock.open);
-				break;
-			case INTERVAL_LATE:
-				s->cnt.late++;
-				break;
-			case INTERVAL_BAD:
-				s->cnt.bad_time++;
-				break;
-			}
-		}
-		s->cnt.total++;
-		s->cnt.wire_bytes += f.wirelen;
-
-		struct ft_pkt p;
-		enum umbra_pkt_class cls = umbra_decode(&f, &p);
-		count_class(s, cls, &p);
-		if (cls == UMBRA_PKT_IPV4)
-			push_pkt(s, umbra_src_hash(p.src_ip, s->pl->n_agg), &p);
+		handle(s, &f);
+		if (__builtin_expect(n % STOP_CHECK_EVERY == 0, 0))
+			update_gauge(s);
 	}
-	s->cnt.backend_drops += ops->drops(src);
+	take_drops(s);
+	s->src = NULL;
 	ops->close(src);
 	log_info("capture %u: %s: %llu packets", s->id, uri,
 	         (unsigned long long)n);
 	return ret;
+}
+
+/* Read a live queue until a stop request.  Returns 0, or -1 if the input
+ * failed (logged; the whole daemon then stops). */
+static int read_live(struct cap_state *s, const char *uri)
+{
+	struct umbra_err err = {{0}};
+	struct umbra_frame f;
+	uint64_t n = 0;
+	int rc, ret = 0;
+
+	log_info("capture %u: capturing on %s, queue %u (%s backend)", s->id,
+	         uri, s->pl->cap_queue[s->id], s->ops->name);
+	for (;;) {
+		rc = s->ops->next(s->src, &f, &err);
+		if (rc == -EAGAIN) {
+			live_tick(s);
+			if (stop_requested(s))
+				break;
+			continue;
+		}
+		if (__builtin_expect(rc <= 0, 0)) {
+			if (rc < 0 && rc != -ENODATA) {
+				log_error("%s", err.msg);
+				ret = -1;
+			} else {
+				log_warn("capture %u: %s ended", s->id, uri);
+			}
+			break;
+		}
+		if (__builtin_expect(++n % STOP_CHECK_EVERY == 0, 0)) {
+			live_tick(s);
+			if (stop_requested(s))
+				break;
+		}
+		handle(s, &f);
+	}
+	log_info("capture %u: %s queue %u: %llu packets", s->id, uri,
+	         s->pl->cap_queue[s->id], (unsigned long long)n);
+	return ret;
+}
+
+/* Live threads at the end: wait for every live thread, catch up to the
+ * furthest interval any of them opened, and close it. */
+static void live_finish(struct cap_state *s)
+{
+	int64_t final;
+
+	atomic_fetch_add(&s->pl->live_stopping, 1);
+	while (atomic_load(&s->pl->live_stopping) < s->pl->n_live) {
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	final = atomic_load(&s->pl->live_open_max);
+	if (final > s->clock.open)
+		close_upto(s, s->clock.open, final);
+	close_interval(s, s->clock.open, INTERVAL_NONE);
 }
 
 void *capture_thread_main(void *arg)
@@ -209,23 +415,42 @@ void *capture_thread_main(void *arg)
 	memset(&s, 0, sizeof s);
 	s.pl = a->pl;
 	s.id = a->id;
+	s.push = a->push;
 	interval_clock_init(&s.clock, a->pl->cfg->interval,
 	                    a->pl->cfg->max_time_jump);
-	s.push = a->push;
-	for (size_t i = 0; i < a->inputs->n; i++) {
-		if (atomic_load(&s.pl->stop))
-			break;
-		if (read_input(&s, a->inputs->items[i]) < 0)
+	if (a->src) { /* live: every thread starts on the same interval */
+		s.live = 1;
+		s.ops = a->ops;
+		s.src = a->src;
+		s.clock.open = a->pl->first_interval;
+		s.clock.started = 1;
+		update_gauge(&s);
+		if (read_live(&s, a->uri) < 0) {
 			atomic_store(&s.pl->failed, 1);
-	}
-	if (s.clock.started) {
-		close_interval(&s, s.clock.open, INTERVAL_NONE);
+			if (!atomic_exchange(&s.pl->stop, 1))
+				log_error("capture %u: %s failed: stopping "
+				          "every capture",
+				          s.id, a->uri);
+		}
+		live_finish(&s);
+		s.src = NULL; /* closed by pipeline_run */
 	} else {
-		if (s.cnt.total)
-			log_warn("capture %u: %llu frames without a timestamp "
-			         "and no interval to count them in",
-			         s.id, (unsigned long long)s.cnt.total);
-		close_interval(&s, INTERVAL_NONE, INTERVAL_NONE);
+		for (size_t i = 0; i < a->inputs->n; i++) {
+			if (stop_requested(&s))
+				break;
+			if (read_file(&s, a->inputs->items[i]) < 0)
+				atomic_store(&s.pl->failed, 1);
+		}
+		if (s.clock.started) {
+			close_interval(&s, s.clock.open, INTERVAL_NONE);
+		} else {
+			if (s.cnt.total)
+				log_warn("capture %u: %llu frames without a "
+				         "timestamp and no interval to count "
+				         "them in",
+				         s.id, (unsigned long long)s.cnt.total);
+			close_interval(&s, INTERVAL_NONE, INTERVAL_NONE);
+		}
 	}
 	done.kind = MSG_CAPTURE_DONE;
 	done.from = s.id;

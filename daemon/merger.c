@@ -13,6 +13,7 @@
 #include <zmq.h>
 
 #include "ftrun.h"
+#include "heartbeat.h"
 #include "log.h"
 #include "notify.h"
 #include "output.h"
@@ -102,9 +103,40 @@ static void pending_drop(struct merger *m, struct pending *p)
 	m->npend--;
 }
 
+/* Publish topic + JSON without ever blocking: a slow or absent subscriber
+ * loses messages at the high-water mark, the pipeline never waits. */
+static int pub_send(void *pub, const char *topic, const char *json, size_t n)
+{
+	if (zmq_send(pub, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+		return -1;
+	return zmq_send(pub, json, n, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+}
+
+/* One warning line naming every queue that lost packets in the interval. */
+static void log_drops(const char *when, const struct interval_report *r)
+{
+	char line[2048];
+	size_t off = 0;
+
+	for (uint32_t i = 0; i < r->n_capture && off < sizeof line; i++) {
+		const struct capture_counters *c = &r->per_capture[i];
+		if (!c->backend_drops && !c->queue_drops)
+			continue;
+		off += (size_t)snprintf(
+		    line + off, sizeof line - off,
+		    "%s%s queue %u: kernel %" PRIu64 ", nic %" PRIu64
+		    ", nombuf %" PRIu64 ", queue %" PRIu64,
+		    off ? "; " : "",
+		    r->capture_input[i] ? r->capture_input[i] : "?",
+		    r->capture_queue[i], c->kernel_drops, c->nic_drops,
+		    c->nombuf_drops, c->queue_drops);
+	}
+	log_warn("interval %s: packets lost: %s", when, line);
+}
+
 static void publish(struct merger *m, const struct interval_report *r)
 {
-	char json[8192];
+	char json[32768];
 	int n = stats_format_json(json, sizeof json, r);
 	char when[32];
 	time_t t = (time_t)r->start;
@@ -112,23 +144,40 @@ static void publish(struct merger *m, const struct interval_report *r)
 
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	log_info("interval %s: %" PRIu64 " packets (%" PRIu64 " IPv4, %" PRIu64
-	         " late, %" PRIu64 " bad time), %" PRIu64
-	         " flowtuples from %" PRIu64 " sources -> %s%s (%.3f s)",
-	         when, r->total.total, r->total.ipv4, r->total.late,
-	         r->total.bad_time, r->flowtuples, r->sources,
-	         r->file && *r->file ? r->file : "(no file)",
-	         r->file_committed ? "" : " [open]", r->write_seconds);
+	log_info(
+	    "interval %s: %" PRIu64 " packets (%" PRIu64 " IPv4, %" PRIu64
+	    " late, %" PRIu64 " bad time), %" PRIu64 " flowtuples from %" PRIu64
+	    " sources, drops %" PRIu64 " (kernel %" PRIu64 ", nic %" PRIu64
+	    ", nombuf %" PRIu64 ", queue %" PRIu64 ") -> %s%s (%.3f s)",
+	    when, r->total.total, r->total.ipv4, r->total.late,
+	    r->total.bad_time, r->flowtuples, r->sources,
+	    r->total.backend_drops + r->total.queue_drops,
+	    r->total.kernel_drops, r->total.nic_drops, r->total.nombuf_drops,
+	    r->total.queue_drops, r->file && *r->file ? r->file : "(no file)",
+	    r->file_committed ? "" : " [open]", r->write_seconds);
+	if (r->total.backend_drops + r->total.queue_drops)
+		log_drops(when, r);
 	notify_send("STATUS=interval %s: %" PRIu64 " packets, %" PRIu64
 	            " flowtuples, %s",
 	            when, r->total.total, r->flowtuples,
 	            r->file && *r->file ? r->file : "no file");
 	if (!m->pub || n < 0)
 		return;
-	if (zmq_send(m->pub, STATS_TOPIC, strlen(STATS_TOPIC),
-	             ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-	    zmq_send(m->pub, json, (size_t)n, ZMQ_DONTWAIT) < 0)
+	if (pub_send(m->pub, STATS_TOPIC, json, (size_t)n) < 0)
 		log_debug("stats for %s not published: %s", when,
+		          zmq_strerror(zmq_errno()));
+}
+
+static void publish_heartbeat(struct merger *m, struct heartbeat *hb,
+                              double now)
+{
+	char json[32768];
+	int n = heartbeat_format(hb, json, sizeof json, wall_now(), now);
+
+	if (n < 0)
+		return;
+	if (pub_send(m->pub, HEARTBEAT_TOPIC, json, (size_t)n) < 0)
+		log_debug("heartbeat not published: %s",
 		          zmq_strerror(zmq_errno()));
 }
 
@@ -193,8 +242,11 @@ static void process(struct merger *m, struct pending *p)
 	report_init(m, &r, p->start);
 	for (uint32_t c = 0; c < m->pl->n_cap; c++) {
 		capture_counters_add(&r.total, &p->per_cap[c]);
-		if (c < STATS_MAX_CAPTURE)
+		if (c < STATS_MAX_CAPTURE) {
 			r.per_capture[c] = p->per_cap[c];
+			r.capture_input[c] = m->pl->cap_input[c];
+			r.capture_queue[c] = m->pl->cap_queue[c];
+		}
 	}
 	for (uint32_t a = 0; a < m->pl->n_agg; a++) {
 		const struct ftrun *run = p->runs[a];
@@ -289,16 +341,53 @@ void *merger_main(void *arg)
 	m.pl = a->pl;
 	m.pub = a->pub;
 	output_init(&m.out, a->pl->cfg, a->pool);
+	double now = mono_now();
+	struct heartbeat hb;
+	int have_hb = heartbeat_init(&hb, m.pl, now) == 0;
 	uint64_t wd_usec = notify_watchdog_usec();
-	long poll_ms = wd_usec ? (long)(wd_usec / 2000) : -1;
+	double wd_every = wd_usec ? (double)wd_usec / 2e6 : 0;
+	double hb_every = (double)m.pl->cfg->heartbeat_interval;
+	double next_wd = now, next_hb = now + hb_every;
+	int stuck_logged = 0;
+	if (!have_hb)
+		log_warn(
+		    "merger: no memory for heartbeats and liveness checks");
 	while (m.agg_done < m.pl->n_agg || m.cap_done < m.pl->n_cap) {
 		struct pipe_msg msg;
 		zmq_pollitem_t item = {a->pull, 0, ZMQ_POLLIN, 0};
-		/* the watchdog is fed while the merger runs; a merger stuck
-		 * on the disk or a dead pipeline stops feeding it */
+		double wait = -1;
+
+		now = mono_now();
+		/* the watchdog is fed while every thread moves; a merger stuck
+		 * on the disk or a stuck capture or aggregator stops it */
+		if (wd_usec && now >= next_wd) {
+			char who[128];
+			if (!have_hb ||
+			    heartbeat_alive(&hb, now,
+			                    wd_every < 5 ? 5 : wd_every, who,
+			                    sizeof who)) {
+				notify_send("WATCHDOG=1");
+				stuck_logged = 0;
+			} else if (!stuck_logged) {
+				log_error(
+				    "%s has not moved for %.0f s: no longer "
+				    "feeding the systemd watchdog",
+				    who, wd_every < 5 ? 5 : wd_every);
+				stuck_logged = 1;
+			}
+			next_wd = now + wd_every;
+		}
+		if (have_hb && m.pub && hb_every > 0 && now >= next_hb) {
+			publish_heartbeat(&m, &hb, now);
+			next_hb = now + hb_every;
+		}
 		if (wd_usec)
-			notify_send("WATCHDOG=1");
-		if (zmq_poll(&item, 1, poll_ms) == 0)
+			wait = next_wd - now;
+		if (have_hb && m.pub && hb_every > 0 &&
+		    (wait < 0 || next_hb - now < wait))
+			wait = next_hb - now;
+		if (zmq_poll(&item, 1,
+		             wait < 0 ? -1 : (long)(wait * 1e3) + 1) == 0)
 			continue;
 		int n = zmq_recv(a->pull, &msg, sizeof msg, ZMQ_DONTWAIT);
 		if (n < 0) {
@@ -327,6 +416,8 @@ void *merger_main(void *arg)
 	if (m.out.failures)
 		atomic_store(&m.pl->failed, 1);
 	free(m.pend);
+	if (have_hb)
+		heartbeat_free(&hb);
 	log_info("merger: %llu intervals, %llu files written",
 	         (unsigned long long)m.intervals,
 	         (unsigned long long)m.out.files);

@@ -1,6 +1,6 @@
 /* pipeline.h: the thread topology of umbrad, built in one place.
  *
- *   capture thread(s) --SPSC rings (one per capture x aggregator)--> N
+ *   M capture threads --SPSC rings (one per capture x aggregator)--> N
  *   aggregator threads --ZeroMQ inproc PUSH/PULL--> merger thread
  *   --> Avro files (temp name, fsync, rename) and stats on a ZeroMQ PUB.
  *
@@ -13,6 +13,15 @@
  * once every capture thread's marker has reached it, sorts and encodes its
  * table (ftable_emit) and hands the run to the merger, which k-way merges the
  * N runs and writes the file.
+ *
+ * Files: one capture thread reads every input in order, and packet
+ * timestamps alone drive the clock.  Live inputs: one capture thread per
+ * queue (afpacket fanout socket, DPDK RX queue, libtrace URI), opened in the
+ * main thread before any thread starts.  Every live thread starts on the
+ * same interval (the one open at start), closes intervals one at a time
+ * (a marker per interval, so all threads send the same sequence), and also
+ * by wall clock once an interval's end plus close_grace has passed; at stop
+ * the threads meet, catch up to the furthest open interval and close it.
  */
 #ifndef UMBRA_PIPELINE_H
 #define UMBRA_PIPELINE_H
@@ -71,11 +80,37 @@ struct pipe_msg {
 	struct capture_counters cnt;
 };
 
+/* What a capture thread shows while it runs, for the heartbeat: written by
+ * its thread (relaxed) every tick, read by the merger.  One cache line. */
+struct capture_gauge {
+	_Atomic uint64_t packets;       /* frames read since start */
+	_Atomic uint64_t backend_drops; /* since start */
+	_Atomic uint64_t queue_drops;   /* since start */
+	_Atomic int64_t open;           /* the open interval's start */
+	_Atomic uint64_t ticks;         /* live: bumped at least every
+	                                   CAPTURE_POLL_MS while it runs */
+	char pad[24];
+};
+
+/* An aggregator's sign of life: bumped every pass of its loop. */
+struct agg_gauge {
+	_Atomic uint64_t beats;
+	char pad[56];
+};
+
 struct pipeline {
 	const struct umbra_config *cfg;
 	uint32_t n_agg;
 	uint32_t n_cap;
-	struct spsc_ring *rings; /* [cap * n_agg + agg] */
+	uint32_t n_live;        /* live capture threads (0: file inputs) */
+	int64_t first_interval; /* live: the interval open at start */
+	_Atomic int64_t live_open_max;  /* live: furthest interval opened */
+	_Atomic uint32_t live_stopping; /* live threads at the stop barrier */
+	const char **cap_input;       /* [n_cap] the input each thread reads */
+	uint32_t *cap_queue;          /* [n_cap] its queue in that input */
+	struct capture_gauge *gauges; /* [n_cap] */
+	struct agg_gauge *agg_gauges; /* [n_agg] */
+	struct spsc_ring *rings;      /* [cap * n_agg + agg] */
 	void *zctx;
 	_Atomic int stop;   /* set by the signal thread: finish and exit */
 	_Atomic int failed; /* an input or an output failed: exit status 1 */
@@ -97,10 +132,15 @@ static inline struct spsc_ring *pipeline_ring(struct pipeline *pl, uint32_t cap,
 int pipeline_run(struct pipeline *pl, const struct umbra_config *cfg);
 
 /* Thread bodies (capture_thread.c, aggregator.c, merger.c). */
+struct capture_ops;
+struct capture_src;
 struct capture_thread_args {
 	struct pipeline *pl;
 	uint32_t id;
-	const struct umbra_strlist *inputs;
+	const struct umbra_strlist *inputs; /* files: read in order */
+	const struct capture_ops *ops;      /* live: the queue it reads */
+	struct capture_src *src;
+	const char *uri;
 	void *push; /* PUSH socket connected to the merger */
 };
 void *capture_thread_main(void *arg);

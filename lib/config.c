@@ -242,9 +242,9 @@ const struct umbra_cfg_key cfg_keys[] = {
         .offset = OFF(user),
         .def = "",
         .flag = "--user",
-        .help = "Started as root: switch to this user once the captures "
-                "are open, keeping only the capabilities capture still "
-                "needs; \"\" = stay.",
+        .help = "Started as root: switch to this user (dropping every "
+                "capability) once the live captures are open; \"\" = "
+                "stay.",
     },
     {
         .name = "group",

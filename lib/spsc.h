@@ -55,6 +55,14 @@ static inline void spsc_ring_destroy(struct spsc_ring *r)
 	r->slots = NULL;
 }
 
+/* Any thread: slots in use, as last published (a gauge: may be stale). */
+static inline uint64_t spsc_fill(struct spsc_ring *r)
+{
+	uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	return h >= t ? h - t : 0;
+}
+
 /* Producer: slots free right now (refreshes the cached tail when needed). */
 static inline uint64_t spsc_free_slots(struct spsc_ring *r)
 {
@@ -107,13 +115,6 @@ static inline void spsc_release(struct spsc_ring *r, uint64_t n)
 {
 	r->c_tail += n;
 	atomic_store_explicit(&r->tail, r->c_tail, memory_order_release);
-}
-
-/* Fill level in [0, cap], readable from any thread (for stats). */
-static inline uint64_t spsc_fill(struct spsc_ring *r)
-{
-	return atomic_load_explicit(&r->head, memory_order_relaxed) -
-	       atomic_load_explicit(&r->tail, memory_order_relaxed);
 }
 
 #endif

@@ -45,3 +45,4 @@ done
 echo
 echo "== Avro writer (1.44M records)"
 (cd "$W" && "$B/tests/bench/bench_writer")
+if [ "${UMBRA_BENCH_LIVE:-1}" = 1 ]; then "$TOP/tests/bench/bench_live.sh" "$B"; fi

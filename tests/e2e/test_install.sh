@@ -15,7 +15,7 @@ for f in sbin/umbrad bin/umbra-cat bin/umbra-gen bin/umbra-tail; do
 done
 for f in lib/pkgconfig/libumbra.pc include/umbra/ft4.h include/umbra/decode.h \
 	include/umbra/capfile.h include/umbra/config.h share/umbra/flowtuple4.avsc \
-	share/umbra/stats.schema.json share/man/man8/umbrad.8 share/man/man5/umbra.yaml.5 \
+	share/umbra/stats.schema.json share/umbra/heartbeat.schema.json share/man/man8/umbrad.8 share/man/man5/umbra.yaml.5 \
 	share/man/man1/umbra-cat.1 share/man/man1/umbra-gen.1 share/man/man1/umbra-tail.1 \
 	lib/systemd/system/umbrad.service lib/sysusers.d/umbra.conf; do
 	[ -f "$p/$f" ] && pass "$f" || fail "$f missing"
