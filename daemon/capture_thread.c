@@ -184,6 +184,7 @@ static void close_interval(struct cap_state *s, int64_t start, int64_t next)
 		          s->id, zmq_strerror(zmq_errno()));
 	capture_counters_add(&s->life, &s->cnt);
 	memset(&s->cnt, 0, sizeof s->cnt);
+	update_gauge(s);
 }
 
 /* Live: close every interval from `from` up to (not including) `to`, one
@@ -342,6 +343,7 @@ static int read_file(struct cap_state *s, const char *uri)
 			update_gauge(s);
 	}
 	take_drops(s);
+	update_gauge(s);
 	s->src = NULL;
 	ops->close(src);
 	log_info("capture %u: %s: %llu packets", s->id, uri,

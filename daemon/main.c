@@ -8,8 +8,11 @@
 #include "config.h"
 #include "log.h"
 #include "notify.h"
+#include "pidfile.h"
+#include "privdrop.h"
 #include "recover.h"
 #include "pipeline.h"
+#include "reload.h"
 #include "signals.h"
 
 static void log_config(const struct umbra_config *c)
@@ -23,6 +26,31 @@ static void log_config(const struct umbra_config *c)
 		log_info("input %zu: %s", i + 1, c->inputs.items[i]);
 }
 
+/* The log target, the pidfile, leftovers: what comes before any thread.
+ * Returns 0 or an exit status. */
+static int prepare(const struct umbra_config *cfg)
+{
+	struct umbra_err err;
+	int rc;
+
+	umbra_log_set_level((enum umbra_log_level)cfg->log_level);
+	if (umbra_log_open(cfg->log_target, cfg->log_file, &err) < 0) {
+		fprintf(stderr, "umbrad: %s\n", err.msg);
+		return 1;
+	}
+	log_config(cfg);
+	if (pidfile_create(cfg->pidfile, &err) < 0) {
+		log_error("%s", err.msg);
+		return 1;
+	}
+	rc = recover_leftovers(cfg->output_dir);
+	if (rc < 0)
+		log_warn("cannot scan %s for leftover temporary files: %s",
+		         cfg->output_dir, strerror(-rc));
+	notify_init();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct umbra_config cfg;
@@ -31,21 +59,19 @@ int main(int argc, char **argv)
 	int rc;
 
 	umbra_log_init("umbrad", UMBRA_LOG_INFO);
+	/* from the start: a signal sent early waits for the signal thread */
+	signals_block();
 	if (umbra_config_defaults(&cfg) < 0) {
 		fprintf(stderr, "umbrad: out of memory\n");
 		return 1;
 	}
 	rc = args_parse(argc, argv, &a, &cfg);
-	if (rc != 0) {
+	if (rc != 0 || a.print_config) {
+		if (rc == 0)
+			umbra_config_print(&cfg, stdout);
 		umbra_config_free(&cfg);
-		return rc == 1 ? 0 : rc == 2 ? 2 : 1;
+		return rc == 0 || rc == 1 ? 0 : rc == 2 ? 2 : 1;
 	}
-	if (a.print_config) {
-		umbra_config_print(&cfg, stdout);
-		umbra_config_free(&cfg);
-		return 0;
-	}
-	umbra_log_set_level((enum umbra_log_level)cfg.log_level);
 	if (cfg.inputs.n == 0) {
 		fprintf(stderr, "umbrad: no input: give -r URI or 'inputs' in "
 		                "the configuration file\n");
@@ -53,20 +79,17 @@ int main(int argc, char **argv)
 		umbra_config_free(&cfg);
 		return 2;
 	}
-	log_config(&cfg);
-
-	rc = recover_leftovers(cfg.output_dir);
-	if (rc < 0)
-		log_warn("cannot scan %s for leftover temporary files: %s",
-		         cfg.output_dir, strerror(-rc));
-	notify_init();
-	memset(&pl, 0, sizeof pl);
-	signals_block();
-	signals_start(&pl);
-	rc = pipeline_run(&pl, &cfg);
-	signals_stop();
-	notify_send("STOPPING=1");
-	log_info("exiting with status %d", rc);
+	if ((rc = prepare(&cfg)) == 0) {
+		memset(&pl, 0, sizeof pl);
+		reload_init(argc, argv, a.config_path, &cfg);
+		signals_start(&pl);
+		rc = pipeline_run(&pl, &cfg); /* drops privileges */
+		signals_stop();
+		notify_send("STOPPING=1");
+		log_info("exiting with status %d", rc);
+	}
+	pidfile_remove();
+	umbra_log_close();
 	umbra_config_free(&cfg);
 	return rc;
 }

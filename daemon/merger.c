@@ -3,15 +3,20 @@
  * into the interval's file, then publish and log the interval's stats.
  *
  * The only thread that blocks on the disk: aggregators hand over their runs
- * and go on counting the next interval.
+ * and go on counting the next interval.  Intervals reach their files through
+ * the backlog (backlog.h), which keeps them in memory and retries while the
+ * output cannot be written, so a broken disk never stops the merger from
+ * draining the aggregators.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <zmq.h>
 
+#include "backlog.h"
 #include "ftrun.h"
 #include "heartbeat.h"
 #include "log.h"
@@ -34,6 +39,8 @@ struct merger {
 	struct pipeline *pl;
 	void *pub;
 	struct output out;
+	struct backlog bl;
+	struct backlog_outcome oc; /* of the interval being written */
 	struct pending *pend;
 	size_t npend, cappend;
 	uint32_t agg_done, cap_done;
@@ -44,7 +51,7 @@ static double mono_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static double wall_now(void)
@@ -84,9 +91,11 @@ static struct pending *pending_get(struct merger *m, int64_t start)
 	return p;
 }
 
-/* Give a written run back to its aggregator (see pipeline.h). */
-static void run_recycle(struct merger *m, struct ftrun *run)
+/* Give a written (or dropped) run back to its aggregator (see pipeline.h). */
+static void run_recycle(void *ctx, struct ftrun *run)
 {
+	struct merger *m = ctx;
+
 	if (run && run->agg < m->pl->n_agg)
 		run = atomic_exchange(&m->pl->spare_runs[run->agg], run);
 	ftrun_free(run);
@@ -144,7 +153,23 @@ static void publish(struct merger *m, const struct interval_report *r)
 
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	log_info(
+	/* one line per interval; louder while the output fails */
+	char state[96] = "";
+	enum umbra_log_level lvl = UMBRA_LOG_INFO;
+	if (r->output_status == OUTPUT_HELD) {
+		snprintf(state, sizeof state,
+		         " [held: %" PRIu64 " intervals, %.1f MiB in memory]",
+		         r->held_intervals,
+		         (double)r->held_bytes / (1024.0 * 1024.0));
+		lvl = UMBRA_LOG_WARN;
+	} else if (r->output_status == OUTPUT_LOST) {
+		snprintf(state, sizeof state, " [lost]");
+		lvl = UMBRA_LOG_WARN;
+	} else if (!r->file_committed) {
+		snprintf(state, sizeof state, " [open]");
+	}
+	UMBRA_LOG_AT(
+	    lvl,
 	    "interval %s: %" PRIu64 " packets (%" PRIu64 " IPv4, %" PRIu64
 	    " late, %" PRIu64 " bad time), %" PRIu64 " flowtuples from %" PRIu64
 	    " sources, drops %" PRIu64 " (kernel %" PRIu64 ", nic %" PRIu64
@@ -154,13 +179,13 @@ static void publish(struct merger *m, const struct interval_report *r)
 	    r->total.backend_drops + r->total.queue_drops,
 	    r->total.kernel_drops, r->total.nic_drops, r->total.nombuf_drops,
 	    r->total.queue_drops, r->file && *r->file ? r->file : "(no file)",
-	    r->file_committed ? "" : " [open]", r->write_seconds);
+	    state, r->write_seconds);
 	if (r->total.backend_drops + r->total.queue_drops)
 		log_drops(when, r);
 	notify_send("STATUS=interval %s: %" PRIu64 " packets, %" PRIu64
-	            " flowtuples, %s",
+	            " flowtuples, %s%s",
 	            when, r->total.total, r->flowtuples,
-	            r->file && *r->file ? r->file : "no file");
+	            r->file && *r->file ? r->file : "no file", state);
 	if (!m->pub || n < 0)
 		return;
 	if (pub_send(m->pub, STATS_TOPIC, json, (size_t)n) < 0)
@@ -193,41 +218,29 @@ static void report_init(struct merger *m, struct interval_report *r,
 	r->file = "";
 }
 
-/* Write interval `start` with the records of runs (n of them, may be 0). */
-static void write_interval(struct merger *m, int64_t start,
-                           struct ftrun *const *runs, uint32_t n, int last,
+/* Queue interval `start` (taking runs[0..n)) for writing, and fill the
+ * output part of its report. */
+static void write_interval(struct merger *m, int64_t start, struct ftrun **runs,
+                           uint32_t n, int last, int *try_write,
                            struct interval_report *r)
 {
-	double t0 = mono_now();
-	int rc = output_begin(&m->out, start);
+	struct backlog_outcome *oc = &m->oc;
 
-	if (rc == 0) {
-		struct ftrun_merge mg;
-		const uint8_t *d;
-		size_t len;
-		ftrun_merge_init(&mg, runs, n);
-		while (ftrun_merge_next(&mg, &d, &len) == 1) {
-			rc = output_append(&m->out, d, len);
-			if (rc < 0) {
-				log_error("%s: write failed: %s", m->out.path,
-				          strerror(-rc));
-				output_abort(&m->out);
-				break;
-			}
-		}
-	}
-	if (rc == 0) {
-		r->file = m->out.path;
-		if (last)
-			rc = output_finish(&m->out, &r->file_bytes),
-			r->file_committed = rc == 0;
-		else
-			rc = output_end(&m->out, start, &r->file_committed,
-			                &r->file_bytes);
-	}
-	if (rc < 0)
-		atomic_store(&m->pl->failed, 1);
-	r->write_seconds = mono_now() - t0;
+	backlog_add(&m->bl, start, runs, n, last, *try_write, oc);
+	/* a failed attempt is not repeated for the rest of this batch */
+	if (m->bl.held)
+		*try_write = 0;
+	r->file = oc->path;
+	r->file_bytes = oc->file_bytes;
+	r->file_committed = oc->committed;
+	r->write_seconds = oc->write_seconds;
+	r->output_status = oc->status == BACKLOG_WRITTEN ? OUTPUT_WRITTEN
+	                   : oc->status == BACKLOG_HELD  ? OUTPUT_HELD
+	                                                 : OUTPUT_LOST;
+	r->held_intervals = m->bl.held;
+	r->held_bytes = m->bl.held_bytes;
+	r->lost_intervals = m->bl.lost;
+	r->lost_flowtuples = m->bl.lost_records;
 	r->close_lag_seconds =
 	    wall_now() - (double)(start + (int64_t)m->pl->cfg->interval);
 	m->intervals++;
@@ -238,6 +251,7 @@ static void process(struct merger *m, struct pending *p)
 	struct interval_report r;
 	const int64_t L = m->pl->cfg->interval;
 	int last = p->next == INTERVAL_NONE;
+	int try_write = 1;
 
 	report_init(m, &r, p->start);
 	for (uint32_t c = 0; c < m->pl->n_cap; c++) {
@@ -255,14 +269,17 @@ static void process(struct merger *m, struct pending *p)
 		r.aggregator_drops += run->oom_drops;
 		r.table_bytes += run->memory;
 	}
-	write_interval(m, p->start, p->runs, m->pl->n_agg, last, &r);
+	/* the backlog owns the runs from here on */
+	write_interval(m, p->start, p->runs, m->pl->n_agg, last, &try_write,
+	               &r);
+	memset(p->runs, 0, m->pl->n_agg * sizeof *p->runs);
 	publish(m, &r);
 
 	/* intervals without a packet up to the next one: empty files */
 	if (!last && p->next - p->start > L) {
 		for (int64_t e = p->start + L; e < p->next; e += L) {
 			report_init(m, &r, e);
-			write_interval(m, e, NULL, 0, 0, &r);
+			write_interval(m, e, NULL, 0, 0, &try_write, &r);
 			publish(m, &r);
 		}
 	}
@@ -341,11 +358,13 @@ void *merger_main(void *arg)
 	m.pl = a->pl;
 	m.pub = a->pub;
 	output_init(&m.out, a->pl->cfg, a->pool);
+	backlog_init(&m.bl, &m.out, a->pl->cfg, run_recycle, &m);
 	double now = mono_now();
 	struct heartbeat hb;
 	int have_hb = heartbeat_init(&hb, m.pl, now) == 0;
 	uint64_t wd_usec = notify_watchdog_usec();
 	double wd_every = wd_usec ? (double)wd_usec / 2e6 : 0;
+	double stall = wd_every < 5 ? 5 : wd_every;
 	double hb_every = (double)m.pl->cfg->heartbeat_interval;
 	double next_wd = now, next_hb = now + hb_every;
 	int stuck_logged = 0;
@@ -356,6 +375,7 @@ void *merger_main(void *arg)
 		struct pipe_msg msg;
 		zmq_pollitem_t item = {a->pull, 0, ZMQ_POLLIN, 0};
 		double wait = -1;
+		long due;
 
 		now = mono_now();
 		/* the watchdog is fed while every thread moves; a merger stuck
@@ -363,16 +383,14 @@ void *merger_main(void *arg)
 		if (wd_usec && now >= next_wd) {
 			char who[128];
 			if (!have_hb ||
-			    heartbeat_alive(&hb, now,
-			                    wd_every < 5 ? 5 : wd_every, who,
-			                    sizeof who)) {
+			    heartbeat_alive(&hb, now, stall, who, sizeof who)) {
 				notify_send("WATCHDOG=1");
 				stuck_logged = 0;
 			} else if (!stuck_logged) {
 				log_error(
 				    "%s has not moved for %.0f s: no longer "
 				    "feeding the systemd watchdog",
-				    who, wd_every < 5 ? 5 : wd_every);
+				    who, stall);
 				stuck_logged = 1;
 			}
 			next_wd = now + wd_every;
@@ -386,8 +404,13 @@ void *merger_main(void *arg)
 		if (have_hb && m.pub && hb_every > 0 &&
 		    (wait < 0 || next_hb - now < wait))
 			wait = next_hb - now;
-		if (zmq_poll(&item, 1,
-		             wait < 0 ? -1 : (long)(wait * 1e3) + 1) == 0)
+		due = backlog_due_ms(&m.bl);
+		if (due >= 0 && (wait < 0 || (double)due / 1e3 < wait))
+			wait = (double)due / 1e3;
+		int ready =
+		    zmq_poll(&item, 1, wait < 0 ? -1 : (long)(wait * 1e3) + 1);
+		backlog_retry_if_due(&m.bl);
+		if (ready == 0)
 			continue;
 		int n = zmq_recv(a->pull, &msg, sizeof msg, ZMQ_DONTWAIT);
 		if (n < 0) {
@@ -409,12 +432,10 @@ void *merger_main(void *arg)
 		while (m.npend)
 			pending_drop(&m, &m.pend[0]);
 	}
-	uint64_t bytes;
-	if (output_finish(&m.out, &bytes) < 0)
+	/* held intervals get one more attempt; what is left is lost */
+	if (backlog_finish(&m.bl) > 0)
 		atomic_store(&m.pl->failed, 1);
 	atomic_store(&m.pl->files_written, m.out.files);
-	if (m.out.failures)
-		atomic_store(&m.pl->failed, 1);
 	free(m.pend);
 	if (have_hb)
 		heartbeat_free(&hb);

@@ -16,6 +16,32 @@ void output_init(struct output *o, const struct umbra_config *cfg,
 	o->pool = pool;
 }
 
+int64_t output_file_start(const struct output *o, int64_t start)
+{
+	return outpath_file_start(start, o->cfg->interval,
+	                          o->cfg->rotate_intervals);
+}
+
+int output_period_last(const struct output *o, int64_t start)
+{
+	const struct umbra_config *c = o->cfg;
+	int64_t span = (int64_t)c->interval * c->rotate_intervals;
+
+	return start + (int64_t)c->interval >=
+	       output_file_start(o, start) + span;
+}
+
+int output_path(const struct output *o, int64_t start, char *buf, size_t len)
+{
+	const struct umbra_config *c = o->cfg;
+	int rc = outpath_format(buf, len, c->output_dir, c->output_template,
+	                        c->monitor, output_file_start(o, start));
+
+	if (rc < 0 && len)
+		buf[0] = '\0';
+	return rc;
+}
+
 /* The sync marker is derived from the monitor and the file start, so the
  * same input gives byte-identical files whatever the thread count. */
 static void derive_sync(const char *monitor, int64_t start, uint8_t sync[16])
@@ -35,46 +61,27 @@ static void derive_sync(const char *monitor, int64_t start, uint8_t sync[16])
 	}
 }
 
-static int commit(struct output *o, uint64_t *bytes)
-{
-	struct umbra_err err;
-	uint64_t recs = avro_writer_count(o->w);
-	int rc = avro_writer_commit(o->w, bytes, &err);
-
-	o->w = NULL;
-	if (rc < 0) {
-		o->failures++;
-		log_error("%s", err.msg);
-		return rc;
-	}
-	o->files++;
-	log_debug("wrote %s (%llu records, %llu bytes)", o->path,
-	          (unsigned long long)recs,
-	          (unsigned long long)(bytes ? *bytes : 0));
-	return 0;
-}
-
 int output_begin(struct output *o, int64_t start)
 {
 	const struct umbra_config *c = o->cfg;
-	int64_t fs =
-	    outpath_file_start(start, c->interval, c->rotate_intervals);
+	int64_t fs = output_file_start(o, start);
 	struct avro_writer_opts opts;
-	struct umbra_err err;
 	uint8_t sync[16];
 	int rc;
 
 	if (o->w && o->file_start == fs)
 		return 0;
 	if (o->w)
-		commit(o, NULL);
-	rc = outpath_format(o->path, sizeof o->path, c->output_dir,
-	                    c->output_template, c->monitor, fs);
+		return umbra_err_set(&o->err, -EBUSY,
+		                     "%s is still open for interval %lld",
+		                     o->path, (long long)start);
+	rc = output_path(o, start, o->path, sizeof o->path);
 	if (rc < 0) {
-		log_error("cannot name the file for interval %lld: %s",
-		          (long long)start, strerror(-rc));
 		o->failures++;
-		return rc;
+		return umbra_err_set(&o->err, rc,
+		                     "cannot name the file for interval %lld: "
+		                     "%s",
+		                     (long long)start, strerror(-rc));
 	}
 	derive_sync(c->monitor, fs, sync);
 	opts.codec = (enum avro_codec)c->codec;
@@ -82,10 +89,10 @@ int output_begin(struct output *o, int64_t start)
 	opts.block_bytes = c->block_size;
 	opts.sync = sync;
 	opts.pool = o->pool;
-	o->w = avro_writer_open(o->path, ft4_schema_json, &opts, &err);
+	o->w = avro_writer_open(o->path, ft4_schema_json, &opts, &o->err);
 	if (!o->w) {
-		log_error("%s", err.msg);
 		o->failures++;
+		/* the writer's message names the path; its code is lost */
 		return -EIO;
 	}
 	o->file_start = fs;
@@ -94,31 +101,39 @@ int output_begin(struct output *o, int64_t start)
 
 int output_append(struct output *o, const uint8_t *datum, size_t len)
 {
-	if (!o->w)
-		return -EBADF;
-	return avro_writer_append(o->w, datum, len);
-}
+	int rc;
 
-int output_end(struct output *o, int64_t start, int *committed, uint64_t *bytes)
-{
-	const struct umbra_config *c = o->cfg;
-	int64_t span = (int64_t)c->interval * c->rotate_intervals;
-
-	*committed = 0;
-	*bytes = 0;
 	if (!o->w)
-		return -EBADF;
-	if (start + (int64_t)c->interval < o->file_start + span)
-		return 0; /* more intervals go into this file */
-	*committed = 1;
-	return commit(o, bytes);
+		return umbra_err_set(&o->err, -EBADF, "no file open");
+	rc = avro_writer_append(o->w, datum, len);
+	if (rc < 0) {
+		o->failures++;
+		umbra_err_set(&o->err, rc, "cannot write %s: %s", o->path,
+		              strerror(-rc));
+	}
+	return rc;
 }
 
 int output_finish(struct output *o, uint64_t *bytes)
 {
+	uint64_t recs, size = 0;
+	int rc;
+
+	*bytes = 0;
 	if (!o->w)
 		return 0;
-	return commit(o, bytes);
+	recs = avro_writer_count(o->w);
+	rc = avro_writer_commit(o->w, &size, &o->err);
+	o->w = NULL; /* committed or removed, and freed, either way */
+	if (rc < 0) {
+		o->failures++;
+		return rc;
+	}
+	o->files++;
+	*bytes = size;
+	log_debug("wrote %s (%llu records, %llu bytes)", o->path,
+	          (unsigned long long)recs, (unsigned long long)size);
+	return 0;
 }
 
 void output_abort(struct output *o)

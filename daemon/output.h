@@ -2,6 +2,10 @@
  * under its temporary name, and committing it (fsync + rename) when its
  * rotation period is over or the input ends.
  *
+ * Errors are returned, not logged: the caller (backlog.c) decides how loud a
+ * failure is, since a full disk fails the same way at every retry.  The last
+ * failure's message, naming the file, is in o->err.
+ *
  * Thread use: the merger thread only.
  */
 #ifndef UMBRA_OUTPUT_H
@@ -12,6 +16,7 @@
 
 #include "avro_writer.h"
 #include "config.h"
+#include "errbuf.h"
 
 struct output {
 	const struct umbra_config *cfg;
@@ -20,28 +25,39 @@ struct output {
 	int64_t file_start;      /* its rotation start */
 	char path[PATH_MAX];     /* its final name */
 	uint64_t files;          /* committed so far */
-	uint64_t failures;       /* files that could not be written */
+	uint64_t failures;       /* attempts that failed (retries included) */
+	struct umbra_err err;    /* the last failure, naming the file */
 };
 
 void output_init(struct output *o, const struct umbra_config *cfg,
                  struct block_pool *pool);
 
-/* Make sure the file holding interval `start` is open (committing the
- * previous one if it belongs to another period).  0 or -errno (logged). */
+/* Start of the file (rotation period) holding interval `start`. */
+int64_t output_file_start(const struct output *o, int64_t start);
+
+/* Is `start` the last interval of its file's rotation period? */
+int output_period_last(const struct output *o, int64_t start);
+
+/* The final name of the file holding interval `start`, into buf.  0 or
+ * -errno (then buf holds ""). */
+int output_path(const struct output *o, int64_t start, char *buf, size_t len);
+
+/* Make sure the file holding interval `start` is open.  A file of another
+ * period must have been committed or aborted first (-EBUSY otherwise).
+ * 0 or -errno (message in o->err). */
 int output_begin(struct output *o, int64_t start);
 
-/* Append one encoded record to the open file.  0 or -errno. */
+/* Append one encoded record to the open file.  0 or -errno (message in
+ * o->err); the file is then unusable: abort it. */
 int output_append(struct output *o, const uint8_t *datum, size_t len);
 
-/* Interval `start` is complete: commit the file if `start` is the last
- * interval of its period.  *committed / *bytes tell what happened. */
-int output_end(struct output *o, int64_t start, int *committed,
-               uint64_t *bytes);
-
-/* Commit whatever is open (end of input).  0 or -errno (logged). */
+/* Commit whatever is open: last block, fsync, rename, directory fsync.
+ * 0 (also when nothing is open; *bytes = the file size or 0) or -errno
+ * (message in o->err; the temporary file is gone). */
 int output_finish(struct output *o, uint64_t *bytes);
 
-/* Throw the open file away (nothing appears under its final name). */
+/* Throw the open file away: its temporary file is removed and nothing
+ * appears under its final name. */
 void output_abort(struct output *o);
 
 #endif

@@ -18,6 +18,7 @@
 #include "interval.h"
 #include "log.h"
 #include "notify.h"
+#include "privdrop.h"
 
 int pipe_send(void *sock, const struct pipe_msg *msg)
 {
@@ -271,6 +272,19 @@ int pipeline_run(struct pipeline *pl, const struct umbra_config *cfg)
 			    cfg->inputs.n == 1 ? cfg->inputs.items[0] : "files";
 	}
 
+	/* the live captures are open: nothing needs root any more */
+	{
+		struct umbra_err err;
+		if (privdrop_apply(cfg, &err) < 0) {
+			log_error("%s", err.msg);
+			live_close(pl, &ls);
+			free(pl->cap_input);
+			free(pl->cap_queue);
+			pl->cap_input = NULL;
+			pl->cap_queue = NULL;
+			return 1;
+		}
+	}
 	pl->zctx = zmq_ctx_new();
 	pl->rings = calloc((size_t)pl->n_cap * pl->n_agg, sizeof *pl->rings);
 	pl->gauges = calloc(pl->n_cap, sizeof *pl->gauges);

@@ -9,6 +9,8 @@
 
 #include "log.h"
 #include "notify.h"
+#include "pidfile.h"
+#include "reload.h"
 
 static sigset_t sig_set;
 static pthread_t sig_tid;
@@ -40,7 +42,7 @@ static void *sig_main(void *arg)
 			log_info("SIGUSR1 ignored");
 			break;
 		case SIGHUP:
-			log_info("SIGHUP: nothing to reload for file inputs");
+			reload_run();
 			break;
 		default:
 			if (++stops == 1) {
@@ -54,6 +56,7 @@ static void *sig_main(void *arg)
 				log_warn("%s again: exiting now; the open "
 				         "interval is lost",
 				         strsignal(sig));
+				pidfile_remove();
 				_exit(1);
 			}
 		}

@@ -4,7 +4,8 @@
  * SIGHUP and SIGUSR1 in every thread; signals_start() runs a thread that
  * sigwait()s for them: the first SIGINT/SIGTERM sets pl->stop (the open
  * interval is finished and written), a second one exits at once (temporary
- * files only: nothing half-written carries a final name).
+ * files only: nothing half-written carries a final name; the pidfile is
+ * removed).  SIGHUP reloads the configuration (reload.h), on this thread.
  */
 #ifndef UMBRA_SIGNALS_H
 #define UMBRA_SIGNALS_H

@@ -72,6 +72,19 @@ static void jstring(struct jbuf *b, const char *s)
 	jprintf(b, "\"");
 }
 
+const char *output_status_name(enum output_status s)
+{
+	switch (s) {
+	case OUTPUT_WRITTEN:
+		return "written";
+	case OUTPUT_HELD:
+		return "held";
+	case OUTPUT_LOST:
+		return "lost";
+	}
+	return "unknown";
+}
+
 int stats_format_json(char *buf, size_t len, const struct interval_report *r)
 {
 	struct jbuf b = {buf, len, 0, 0};
@@ -115,9 +128,15 @@ int stats_format_json(char *buf, size_t len, const struct interval_report *r)
 	jprintf(&b,
 	        ",\"bytes\":%" PRIu64 ",\"committed\":%s}"
 	        ",\"write_seconds\":%.6f,\"close_lag_seconds\":%.3f"
-	        ",\"table_bytes\":%" PRIu64 "}",
+	        ",\"table_bytes\":%" PRIu64,
 	        r->file_bytes, r->file_committed ? "true" : "false",
 	        r->write_seconds, r->close_lag_seconds, r->table_bytes);
+	jprintf(&b,
+	        ",\"output\":{\"status\":\"%s\",\"held_intervals\":%" PRIu64
+	        ",\"held_bytes\":%" PRIu64 ",\"lost_intervals\":%" PRIu64
+	        ",\"lost_flowtuples\":%" PRIu64 "}}",
+	        output_status_name(r->output_status), r->held_intervals,
+	        r->held_bytes, r->lost_intervals, r->lost_flowtuples);
 	if (b.overflow)
 		return -ENOSPC;
 	return (int)b.off;

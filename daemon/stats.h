@@ -32,6 +32,13 @@ void capture_counters_add(struct capture_counters *sum,
 
 #define STATS_MAX_CAPTURE 64
 
+/* What became of an interval's records (see backlog.h). */
+enum output_status {
+	OUTPUT_WRITTEN = 0, /* in its file (committed, or open: rotation) */
+	OUTPUT_HELD,        /* not written yet: kept in memory, retried */
+	OUTPUT_LOST,        /* dropped: not written and never will be */
+};
+
 struct interval_report {
 	const char *monitor;
 	int64_t start;
@@ -50,9 +57,17 @@ struct interval_report {
 	int file_committed;
 	double write_seconds;
 	double close_lag_seconds; /* wall clock at close minus interval end */
+	enum output_status output_status; /* this interval's */
+	uint64_t held_intervals;  /* intervals held in memory, not written */
+	uint64_t held_bytes;      /* the memory they hold */
+	uint64_t lost_intervals;  /* since start: dropped, never written */
+	uint64_t lost_flowtuples; /* their records */
 };
 
 #define STATS_VERSION 1
+
+/* "written", "held", "lost". */
+const char *output_status_name(enum output_status s);
 
 /* The interval message's JSON object (no newline).  Returns its length, or
  * a negative errno if it does not fit. */

@@ -36,7 +36,7 @@
 #endif
 
 #define PROG             "umbra-tail"
-#define DEFAULT_ENDPOINT "ipc:///tmp/umbra-stats.sock"
+#define DEFAULT_ENDPOINT "tcp://127.0.0.1:5557"
 #define TOPIC            "umbra.interval"
 #define HEADER_EVERY     20
 #define WAIT_NOTICE_S    5
