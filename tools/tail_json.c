@@ -3,56 +3,80 @@
  * Recursive descent over RFC 8259's grammar, depth-bounded, never reading
  * past len.  Strings are checked for escapes and raw control characters;
  * their bytes are otherwise taken as they are (umbrad writes file paths as
- * raw bytes).  A field that umbra-tail shows is picked out by its place:
- * a member of the top-level object ("flowtuples") or of one of its object
- * members ("interval" then "start"); the same names inside arrays or deeper
- * do not count.  A field given twice keeps its last value. */
+ * raw bytes).
+ *
+ * A field that a line shows is picked out by its place, a path from the
+ * top-level object: "flowtuples", "interval.start", or, for a member of
+ * every object in an array, "aggregators[].queue_fill".  The same names
+ * anywhere else do not count, nor does a member name holding '.', '[', ']'
+ * or a NUL (so that no name can pass for a path).  One table per message
+ * kind says which paths are wanted, their type and where they go.  A field
+ * given twice keeps its last value. */
 #include "tail_json.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_DEPTH 64
 #define KEY_MAX   64
+#define WHERE_MAX 128
 
-enum kind { K_INT, K_UINT, K_NUM, K_STR };
-
-enum field_id {
-	F_START,
-	F_LENGTH,
-	F_PACKETS,
-	F_FLOWTUPLES,
-	F_SOURCES,
-	F_DROP_BACKEND,
-	F_DROP_QUEUE,
-	F_DROP_AGGREGATOR,
-	F_PATH,
-	F_WRITE,
-	F_COUNT
+enum kind {
+	K_INT,  /* int64_t */
+	K_UINT, /* uint64_t */
+	K_NUM,  /* double */
+	K_STR,  /* char[TAIL_PATH_MAX + 1] */
+	K_EACH  /* double: the largest of a number every array entry has */
 };
 
-static const struct field {
-	const char *parent; /* NULL: a member of the top-level object */
-	const char *key;
+struct field {
+	const char *where; /* its path */
 	enum kind kind;
-} fields[F_COUNT] = {
-    [F_START] = {"interval", "start", K_INT},
-    [F_LENGTH] = {"interval", "length", K_UINT},
-    [F_PACKETS] = {"packets", "total", K_UINT},
-    [F_FLOWTUPLES] = {NULL, "flowtuples", K_UINT},
-    [F_SOURCES] = {NULL, "sources", K_UINT},
-    [F_DROP_BACKEND] = {"drops", "backend", K_UINT},
-    [F_DROP_QUEUE] = {"drops", "queue", K_UINT},
-    [F_DROP_AGGREGATOR] = {"drops", "aggregator", K_UINT},
-    [F_PATH] = {"file", "path", K_STR},
-    [F_WRITE] = {NULL, "write_seconds", K_NUM},
+	size_t off; /* in the destination struct */
 };
+
+#define IV(m) offsetof(struct tail_stats, m)
+static const struct field interval_fields[] = {
+    {"interval.start", K_INT, IV(start)},
+    {"interval.length", K_UINT, IV(length)},
+    {"packets.total", K_UINT, IV(packets)},
+    {"flowtuples", K_UINT, IV(flowtuples)},
+    {"sources", K_UINT, IV(sources)},
+    {"drops.backend", K_UINT, IV(drops[0])},
+    {"drops.queue", K_UINT, IV(drops[1])},
+    {"drops.aggregator", K_UINT, IV(drops[2])},
+    {"file.path", K_STR, IV(path)},
+    {"write_seconds", K_NUM, IV(write_s)},
+    {NULL, K_INT, 0},
+};
+#undef IV
+
+#define HB(m) offsetof(struct tail_heartbeat, m)
+static const struct field heartbeat_fields[] = {
+    {"time", K_NUM, HB(time)},
+    {"pps", K_NUM, HB(pps)},
+    {"packets", K_UINT, HB(packets)},
+    {"drops_per_second", K_NUM, HB(drops_per_s)},
+    {"drops.backend", K_UINT, HB(drops[0])},
+    {"drops.queue", K_UINT, HB(drops[1])},
+    {"open_interval", K_INT, HB(open)},
+    {"aggregators[].queue_fill", K_EACH, HB(queue_fill)},
+    {NULL, K_INT, 0},
+};
+#undef HB
 
 struct jp {
 	const char *base, *p, *end;
-	struct tail_stats *st; /* NULL: grammar only */
+	const struct field *fields; /* NULL: grammar only */
+	char *dst;                  /* the struct the fields go into */
+	unsigned have;              /* bit per field found */
+	unsigned entry_have;        /* the same, in the current array entry */
+	char where[WHERE_MAX];      /* the path of the value being read */
+	size_t wlen;
+	int lost; /* > 0: the path is not one a field can have */
 	char *err;
 	size_t errlen;
 	int failed;
@@ -79,20 +103,9 @@ static int fail(struct jp *j, const char *fmt, ...)
 	return -1;
 }
 
-static void field_name(int f, char *buf, size_t len)
-{
-	if (fields[f].parent)
-		snprintf(buf, len, "%s.%s", fields[f].parent, fields[f].key);
-	else
-		snprintf(buf, len, "%s", fields[f].key);
-}
-
 static int fail_type(struct jp *j, int f, const char *what)
 {
-	char name[64];
-
-	field_name(f, name, sizeof(name));
-	return fail(j, "field %s is not %s", name, what);
+	return fail(j, "field %s is not %s", j->fields[f].where, what);
 }
 
 static void skip_ws(struct jp *j)
@@ -285,16 +298,26 @@ static int parse_number(struct jp *j, const char **s, int *is_int)
 /* Store the number [s, j->p) into field f. */
 static int store_number(struct jp *j, int f, const char *s, int is_int)
 {
-	struct tail_stats *st = j->st;
+	const struct field *fd = &j->fields[f];
+	void *to = j->dst + fd->off;
 	size_t n = (size_t)(j->p - s);
 
-	if (fields[f].kind == K_NUM) {
+	if (fd->kind == K_NUM || fd->kind == K_EACH) {
 		char tmp[64];
+		double v, was;
+
 		if (n >= sizeof(tmp))
 			return fail_type(j, f, "a short number");
 		memcpy(tmp, s, n);
 		tmp[n] = '\0';
-		st->write_s = strtod(tmp, NULL);
+		v = strtod(tmp, NULL);
+		memcpy(&was, to, sizeof(was));
+		if (fd->kind == K_NUM || v > was)
+			memcpy(to, &v, sizeof(v));
+		if (fd->kind == K_EACH) {
+			j->entry_have |= 1u << f;
+			return 0;
+		}
 	} else {
 		int neg = *s == '-';
 		uint64_t v = 0;
@@ -307,90 +330,110 @@ static int store_number(struct jp *j, int f, const char *s, int is_int)
 				return fail_type(j, f, "a 64-bit integer");
 			v = v * 10 + d;
 		}
-		if (fields[f].kind == K_UINT) {
+		if (fd->kind == K_UINT) {
 			if (neg && v)
 				return fail_type(j, f,
 				                 "a non-negative integer");
+			memcpy(to, &v, sizeof(v));
 		} else if (v > (uint64_t)INT64_MAX + neg) {
 			return fail_type(j, f, "a 64-bit integer");
-		}
-		switch (f) {
-		case F_START:
-			st->start = neg ? (int64_t)(0 - v) : (int64_t)v;
-			break;
-		case F_LENGTH:
-			st->length = v;
-			break;
-		case F_PACKETS:
-			st->packets = v;
-			break;
-		case F_FLOWTUPLES:
-			st->flowtuples = v;
-			break;
-		case F_SOURCES:
-			st->sources = v;
-			break;
-		default:
-			st->drops[f - F_DROP_BACKEND] = v;
-			break;
+		} else {
+			int64_t i = neg ? (int64_t)(0 - v) : (int64_t)v;
+			memcpy(to, &i, sizeof(i));
 		}
 	}
-	st->have |= 1u << f;
+	j->have |= 1u << f;
 	return 0;
 }
 
-/* The field a value at this place is, or -1.  level 1: a member k1 of the
- * top-level object; level 2: member k2 of its member k1. */
-static int which_field(const struct jp *j, int level, const char *k1,
-                       const char *k2)
+/* The field whose path is the current one, or -1. */
+static int which_field(const struct jp *j)
 {
-	if (!j->st || level < 1 || level > 2 || !k1 || (level == 2 && !k2))
+	if (!j->fields || j->lost)
 		return -1;
-	for (int f = 0; f < F_COUNT; f++) {
-		if (level == 1 && !fields[f].parent &&
-		    strcmp(fields[f].key, k1) == 0)
+	for (int f = 0; j->fields[f].where; f++)
+		if (strcmp(j->fields[f].where, j->where) == 0)
 			return f;
-		if (level == 2 && fields[f].parent &&
-		    strcmp(fields[f].parent, k1) == 0 &&
-		    strcmp(fields[f].key, k2) == 0)
-			return f;
-	}
 	return -1;
 }
 
-static int parse_value(struct jp *j, int level, const char *k1, const char *k2);
-
-/* An object at j->p (which is '{') at this level; k1 is its own key when
- * it is a member of the top-level object. */
-static int parse_object(struct jp *j, int level, const char *k1)
+/* Is field f a number every entry of an array holds, that array being the
+ * current path (in_entry 0) or the current path an entry of it (1)? */
+static int each_field(const struct jp *j, int f, int in_entry)
 {
+	const char *w = j->fields[f].where;
+
+	if (j->fields[f].kind != K_EACH || j->lost ||
+	    strncmp(w, j->where, j->wlen) != 0)
+		return 0;
+	w += j->wlen;
+	return in_entry ? *w == '.' : strncmp(w, "[].", 3) == 0;
+}
+
+/* Add a step to the path (a member name after a '.', or "[]" for an array
+ * entry); returns the length to go back to.  A step that does not fit, or
+ * a name that could be taken for a path, leaves a path no field has. */
+static size_t where_push(struct jp *j, const char *step, size_t n, int name)
+{
+	size_t was = j->wlen, dot = name && was;
+
+	if (j->lost || (name && (strlen(step) != n || strpbrk(step, ".[]"))) ||
+	    was + dot + n >= sizeof(j->where)) {
+		j->lost++;
+		return was;
+	}
+	if (dot)
+		j->where[was] = '.';
+	memcpy(j->where + was + dot, step, n + 1);
+	j->wlen = was + dot + n;
+	return was;
+}
+
+static void where_pop(struct jp *j, size_t was, int lost)
+{
+	j->wlen = was;
+	j->where[was] = '\0';
+	j->lost = lost;
+}
+
+static int parse_value(struct jp *j, int level);
+
+/* An object at j->p (which is '{'). */
+static int parse_object(struct jp *j, int level)
+{
+	unsigned outer = j->entry_have;
+	int rc = 0;
+
+	j->entry_have = 0;
 	j->p++;
 	skip_ws(j);
 	if (j->p < j->end && *j->p == '}') {
 		j->p++;
-		return 0;
+		goto done;
 	}
 	for (;;) {
 		char key[KEY_MAX];
 		struct sbuf s = {key, sizeof(key), 0, 0};
-		const char *m1 = NULL, *m2 = NULL;
+		int lost = j->lost;
+		size_t was;
 
 		if (j->p >= j->end || *j->p != '"')
 			return fail(j, "expected a member name");
 		if (parse_string(j, &s) < 0)
 			return -1;
-		if (!s.too_long && strlen(key) == s.len) {
-			if (level == 0)
-				m1 = key;
-			else if (level == 1)
-				m1 = k1, m2 = key;
+		if (s.too_long) { /* a name longer than any field's */
+			was = j->wlen;
+			j->lost++;
+		} else {
+			was = where_push(j, key, s.len, 1);
 		}
 		skip_ws(j);
 		if (j->p >= j->end || *j->p != ':')
 			return fail(j, "expected ':'");
 		j->p++;
-		if (parse_value(j, level + 1, m1, m2) < 0)
+		if (parse_value(j, level + 1) < 0)
 			return -1;
+		where_pop(j, was, lost);
 		skip_ws(j);
 		if (j->p < j->end && *j->p == ',') {
 			j->p++;
@@ -399,23 +442,47 @@ static int parse_object(struct jp *j, int level, const char *k1)
 		}
 		if (j->p < j->end && *j->p == '}') {
 			j->p++;
-			return 0;
+			break;
 		}
 		return fail(j, "expected ',' or '}'");
 	}
+done:
+	/* an entry of an array whose entries must each hold a field */
+	for (int f = 0; j->fields && j->fields[f].where; f++)
+		if (each_field(j, f, 1) && !(j->entry_have & (1u << f)))
+			rc = fail(j, "an entry has no field %s",
+			          j->fields[f].where);
+	j->entry_have = outer;
+	return rc;
 }
 
 static int parse_array(struct jp *j, int level)
 {
+	int lost = j->lost, entries_held = 0;
+	size_t was;
+
+	for (int f = 0; j->fields && j->fields[f].where; f++) {
+		if (each_field(j, f, 0)) {
+			double none = -1;
+			memcpy(j->dst + j->fields[f].off, &none, sizeof(none));
+			j->have |= 1u << f;
+			entries_held = 1;
+		}
+	}
+	was = where_push(j, "[]", 2, 0);
 	j->p++;
 	skip_ws(j);
 	if (j->p < j->end && *j->p == ']') {
 		j->p++;
+		where_pop(j, was, lost);
 		return 0;
 	}
 	for (;;) {
-		/* nothing inside an array is a field we show */
-		if (parse_value(j, level + 1, NULL, NULL) < 0)
+		skip_ws(j);
+		if (entries_held && (j->p >= j->end || *j->p != '{'))
+			return fail(j, "an entry of %.*s is not an object",
+			            (int)was, j->where);
+		if (parse_value(j, level + 1) < 0)
 			return -1;
 		skip_ws(j);
 		if (j->p < j->end && *j->p == ',') {
@@ -424,6 +491,7 @@ static int parse_array(struct jp *j, int level)
 		}
 		if (j->p < j->end && *j->p == ']') {
 			j->p++;
+			where_pop(j, was, lost);
 			return 0;
 		}
 		return fail(j, "expected ',' or ']'");
@@ -440,9 +508,10 @@ static int literal(struct jp *j, const char *word)
 	return 0;
 }
 
-static int parse_value(struct jp *j, int level, const char *k1, const char *k2)
+static int parse_value(struct jp *j, int level)
 {
-	int f = which_field(j, level, k1, k2);
+	int f = which_field(j);
+	enum kind k = f >= 0 ? j->fields[f].kind : K_INT;
 
 	if (level > MAX_DEPTH)
 		return fail(j, "nested too deep");
@@ -453,24 +522,24 @@ static int parse_value(struct jp *j, int level, const char *k1, const char *k2)
 	case '{':
 		if (f >= 0)
 			return fail_type(j, f, "a scalar");
-		return parse_object(j, level, k1);
+		return parse_object(j, level);
 	case '[':
 		if (f >= 0)
 			return fail_type(j, f, "a scalar");
 		return parse_array(j, level);
 	case '"': {
 		struct sbuf s = {NULL, 0, 0, 0};
-		if (f >= 0 && fields[f].kind != K_STR)
+		if (f >= 0 && k != K_STR)
 			return fail_type(j, f, "a number");
 		if (f >= 0)
-			s = (struct sbuf){j->st->path, sizeof(j->st->path), 0,
-			                  0};
+			s = (struct sbuf){j->dst + j->fields[f].off,
+			                  TAIL_PATH_MAX + 1, 0, 0};
 		if (parse_string(j, &s) < 0)
 			return -1;
 		if (s.too_long)
 			return fail_type(j, f, "a string of sane length");
 		if (f >= 0)
-			j->st->have |= 1u << f;
+			j->have |= 1u << f;
 		return 0;
 	}
 	case 't':
@@ -478,15 +547,14 @@ static int parse_value(struct jp *j, int level, const char *k1, const char *k2)
 	case 'n':
 		if (f >= 0)
 			return fail_type(j, f,
-			                 fields[f].kind == K_STR ? "a string"
-			                                         : "a number");
+			                 k == K_STR ? "a string" : "a number");
 		return literal(j, *j->p == 't'   ? "true"
 		                  : *j->p == 'f' ? "false"
 		                                 : "null");
 	default: {
 		const char *s;
 		int is_int;
-		if (f >= 0 && fields[f].kind == K_STR)
+		if (f >= 0 && k == K_STR)
 			return fail_type(j, f, "a string");
 		if (parse_number(j, &s, &is_int) < 0)
 			return -1;
@@ -495,41 +563,55 @@ static int parse_value(struct jp *j, int level, const char *k1, const char *k2)
 	}
 }
 
-static int parse_top(struct jp *j)
+/* Read buf[0..len) with this field table (NULL: grammar only) into dst. */
+static int parse_top(const char *buf, size_t len, const struct field *fields,
+                     void *dst, char *err, size_t errlen)
 {
-	skip_ws(j);
-	if (j->p >= j->end || *j->p != '{')
-		return fail(j, "not a JSON object");
-	if (parse_value(j, 0, NULL, NULL) < 0)
+	struct jp j = {.base = buf,
+	               .p = buf,
+	               .end = buf + len,
+	               .fields = fields,
+	               .dst = dst,
+	               .err = err,
+	               .errlen = errlen};
+
+	skip_ws(&j);
+	if (j.p >= j.end || *j.p != '{')
+		return fail(&j, "not a JSON object");
+	if (parse_value(&j, 0) < 0)
 		return -1;
-	skip_ws(j);
-	if (j->p != j->end)
-		return fail(j, "trailing bytes after the object");
+	skip_ws(&j);
+	if (j.p != j.end)
+		return fail(&j, "trailing bytes after the object");
+	for (int f = 0; fields && fields[f].where; f++) {
+		if (j.have & (1u << f))
+			continue;
+		if (fields[f].kind == K_EACH)
+			snprintf(err, errlen, "no array %.*s",
+			         (int)strcspn(fields[f].where, "["),
+			         fields[f].where);
+		else
+			snprintf(err, errlen, "no field %s", fields[f].where);
+		return -1;
+	}
 	return 0;
 }
 
 int tail_json_check(const char *buf, size_t len, char *err, size_t errlen)
 {
-	struct jp j = {buf, buf, buf + len, NULL, err, errlen, 0};
-
-	return parse_top(&j);
+	return parse_top(buf, len, NULL, NULL, err, errlen);
 }
 
 int tail_json_parse(const char *buf, size_t len, struct tail_stats *st,
                     char *err, size_t errlen)
 {
-	struct jp j = {buf, buf, buf + len, st, err, errlen, 0};
-
 	memset(st, 0, sizeof(*st));
-	if (parse_top(&j) < 0)
-		return -1;
-	for (int f = 0; f < F_COUNT; f++) {
-		if (!(st->have & (1u << f))) {
-			char name[64];
-			field_name(f, name, sizeof(name));
-			snprintf(err, errlen, "no field %s", name);
-			return -1;
-		}
-	}
-	return 0;
+	return parse_top(buf, len, interval_fields, st, err, errlen);
+}
+
+int tail_json_heartbeat(const char *buf, size_t len, struct tail_heartbeat *hb,
+                        char *err, size_t errlen)
+{
+	memset(hb, 0, sizeof(*hb));
+	return parse_top(buf, len, heartbeat_fields, hb, err, errlen);
 }
