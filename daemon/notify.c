@@ -1,5 +1,8 @@
-/* notify.c: sd_notify over a plain datagram socket (see notify.h). */
+/* notify.c: sd_notify: libsystemd's when umbrad was built with it,
+ * otherwise a plain datagram socket (see notify.h). */
 #include "notify.h"
+
+#include "autoconfig.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -12,6 +15,10 @@
 #include <unistd.h>
 
 #include "log.h"
+
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 static int notify_fd = -1;
 static struct sockaddr_un notify_addr;
@@ -71,6 +78,11 @@ int notify_send(const char *fmt, ...)
 		return -EINVAL;
 	if ((size_t)n >= sizeof msg)
 		n = sizeof msg - 1;
+#ifdef HAVE_LIBSYSTEMD
+	(void)n;
+	n = sd_notify(0, msg);
+	return n < 0 ? n : 0;
+#endif
 	if (sendto(notify_fd, msg, (size_t)n, MSG_NOSIGNAL,
 	           (const struct sockaddr *)&notify_addr, notify_len) < 0)
 		return -errno;

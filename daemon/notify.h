@@ -1,6 +1,8 @@
-/* notify.h: the systemd notification protocol (sd_notify), without a hard
- * dependency on libsystemd: a datagram to the socket named in NOTIFY_SOCKET
- * ("/path" or "@abstract").  Without NOTIFY_SOCKET every call does nothing,
+/* notify.h: the systemd notification protocol.  libsystemd's sd_notify()
+ * when configure found libsystemd (./configure --without-systemd: never);
+ * otherwise, with no dependency, a datagram to the socket named in
+ * NOTIFY_SOCKET ("/path" or "@abstract").  Either way NOTIFY_SOCKET is
+ * checked at start, and without it every call does nothing,
  * so umbrad runs the same under systemd, another supervisor or a terminal.
  *
  * umbrad sends READY=1 once its threads run, STATUS=... after each interval,
