@@ -45,3 +45,4 @@ done
 echo
 echo "== Avro writer (1.44M records)"
 (cd "$W" && "$B/tests/bench/bench_writer")
+echo; echo "== pfx2as prefix-to-AS table (900k synthetic prefixes)"; make -C "$B/tests" bench/bench_pfx2as > /dev/null && "$B/tests/bench/bench_pfx2as" "$W"
