@@ -20,6 +20,7 @@ DEB_PACKAGES := build-essential autoconf automake libtool libtool-bin \
 	pkg-config clang libclang-rt-dev clang-format groff-base man-db bc time \
 	libtrace3-dev libwandio1-dev libzmq3-dev libavro-dev libyaml-dev \
 	libdeflate-dev libsnappy-dev zlib1g-dev libcmocka-dev \
+	libmaxminddb-dev libmaxmind-db-writer-perl \
 	python3 python3-avro python3-snappy python3-zmq python3-dpkt \
 	libpcap-dev tcpreplay iproute2 libsystemd-dev \
 	libdpdk-dev librte-net-pcap23 librte-net-af-packet23 librte-net-null23 \
