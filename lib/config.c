@@ -386,6 +386,81 @@ const struct umbra_cfg_key cfg_keys[] = {
         .help = "CPU numbers to pin aggregator threads to, as "
                 "capture_cpus; [] = not pinned.",
     },
+    {
+        .name = "maxmind_db",
+        .type = UMBRA_CFG_STRING,
+        .offset = OFF(maxmind_db),
+        .def = "",
+        .help = "MaxMind GeoIP2/GeoLite2 country or city database (.mmdb) "
+                "for the maxmind_continent and maxmind_country fields; "
+                "\"\" = none (\"??\"). Reloaded on SIGHUP.",
+    },
+    {
+        .name = "netacq_db",
+        .type = UMBRA_CFG_STRING,
+        .offset = OFF(netacq_db),
+        .def = "",
+        .help = "Second geolocation database (.mmdb, GeoIP2 layout) for the "
+                "netacq_continent and netacq_country fields; \"\" = none "
+                "(\"??\"). Reloaded on SIGHUP.",
+    },
+    {
+        .name = "pfx2as_file",
+        .type = UMBRA_CFG_STRING,
+        .offset = OFF(pfx2as_file),
+        .def = "",
+        .help = "CAIDA routeviews prefix-to-AS file (plain or gzip) for "
+                "the prefix2asn field; \"\" = none (0). Reloaded on "
+                "SIGHUP.",
+    },
+    {
+        .name = "drop_classes",
+        .type = UMBRA_CFG_STRLIST,
+        .offset = OFF(drop_classes),
+        .def = "",
+        .help = "Packet classes not aggregated (counted per class in the "
+                "stats); see umbrad(8) for the classes.",
+    },
+    {
+        .name = "keep_classes",
+        .type = UMBRA_CFG_STRLIST,
+        .offset = OFF(keep_classes),
+        .def = "",
+        .help = "If not empty, only packets of at least one of these "
+                "classes are aggregated.",
+    },
+    {
+        .name = "drop_filter",
+        .type = UMBRA_CFG_STRING,
+        .offset = OFF(drop_filter),
+        .def = "",
+        .help = "pcap filter expression: matching packets are not "
+                "aggregated; \"\" = none.",
+    },
+    {
+        .name = "keep_filter",
+        .type = UMBRA_CFG_STRING,
+        .offset = OFF(keep_filter),
+        .def = "",
+        .help = "pcap filter expression: if set, only matching packets "
+                "are aggregated.",
+    },
+    {
+        .name = "drop_sources",
+        .type = UMBRA_CFG_STRLIST,
+        .offset = OFF(drop_sources),
+        .def = "",
+        .help = "Source prefixes (CIDR) or files of them, one a line: "
+                "their packets are not aggregated.",
+    },
+    {
+        .name = "keep_sources",
+        .type = UMBRA_CFG_STRLIST,
+        .offset = OFF(keep_sources),
+        .def = "",
+        .help = "Source prefixes (CIDR) or files of them: if not empty, "
+                "only their packets are aggregated.",
+    },
 };
 
 _Static_assert(sizeof cfg_keys / sizeof cfg_keys[0] == CFG_NKEYS,

@@ -74,6 +74,17 @@ struct umbra_config {
 	uint32_t dpdk_mbufs;                  /* mbufs in the pool, per queue */
 	struct umbra_strlist capture_cpus;    /* CPU numbers; [] = unpinned */
 	struct umbra_strlist aggregator_cpus; /* CPU numbers; [] = unpinned */
+	/* meta-data of each source (reloaded on SIGHUP) */
+	char *maxmind_db;  /* .mmdb for maxmind_*; "" = none ("??") */
+	char *netacq_db;   /* .mmdb for netacq_*; "" = none ("??") */
+	char *pfx2as_file; /* CAIDA pfx2as for prefix2asn; "" = none (0) */
+	/* what is aggregated: packet classes, pcap filters, source prefixes */
+	struct umbra_strlist drop_classes;
+	struct umbra_strlist keep_classes;
+	char *drop_filter;
+	char *keep_filter;
+	struct umbra_strlist drop_sources;
+	struct umbra_strlist keep_sources;
 };
 
 /* log_target names in UMBRA_CFG_ENUM order. */

@@ -27,7 +27,7 @@
 #define WHY_MAX     384 /* "expected ..., got ..." */
 
 /* Rows of cfg_keys[] (config.c checks it): sizes the loader's seen[]. */
-#define CFG_NKEYS 35
+#define CFG_NKEYS 44
 
 #define OFF(field) offsetof(struct umbra_config, field)
 

@@ -235,6 +235,15 @@ static void test_table(void **state)
 	    "dpdk_mbufs",
 	    "capture_cpus",
 	    "aggregator_cpus",
+	    "maxmind_db",
+	    "netacq_db",
+	    "pfx2as_file",
+	    "drop_classes",
+	    "keep_classes",
+	    "drop_filter",
+	    "keep_filter",
+	    "drop_sources",
+	    "keep_sources",
 	};
 	size_t n;
 	const struct umbra_cfg_key *k = umbra_config_keys(&n);
@@ -534,7 +543,10 @@ static void test_load_over(void **state)
 	                             "afpacket_fanout, afpacket_block_size, "
 	                             "afpacket_ring_size, dpdk_eal_args, "
 	                             "dpdk_rx_desc, dpdk_mbufs, capture_cpus, "
-	                             "aggregator_cpus)");
+	                             "aggregator_cpus, maxmind_db, netacq_db, "
+	                             "pfx2as_file, drop_classes, keep_classes, "
+	                             "drop_filter, keep_filter, drop_sources, "
+	                             "keep_sources)");
 	assert_string_equal(c.monitor, "first");
 	assert_int_equal(c.threads, 5);
 	umbra_config_free(&c);
@@ -568,7 +580,10 @@ static void test_unknown_and_duplicate(void **state)
 	                       "afpacket_fanout, afpacket_block_size, "
 	                       "afpacket_ring_size, dpdk_eal_args, "
 	                       "dpdk_rx_desc, dpdk_mbufs, capture_cpus, "
-	                       "aggregator_cpus)");
+	                       "aggregator_cpus, maxmind_db, netacq_db, "
+	                       "pfx2as_file, drop_classes, keep_classes, "
+	                       "drop_filter, keep_filter, drop_sources, "
+	                       "keep_sources)");
 	load_fails("threads: 3\nmonitor: x\nthreads: 4\n",
 	           "t.yaml:3:1: duplicate key 'threads' (first set at line 1)");
 	load_fails("{inputs: a, inputs: b}",
