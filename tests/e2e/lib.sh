@@ -33,3 +33,31 @@ avro_files() { find "$1" -name '*.avro' -type f | sort; }
 
 # Did a process die of a signal (ASan aborts, segfaults)?  $1 = status
 crashed() { [ "$1" -ge 128 ] || [ "$1" -eq 134 ] || [ "$1" -eq 136 ] || [ "$1" -eq 139 ]; }
+
+# fifo_start ERRFILE ARGS...: umbrad ARGS -r - reading a fifo that this
+# shell holds open on fd 3, so that it runs until fifo_end; its pid in PID,
+# its standard error in ERRFILE.
+fifo_start() {
+	local err=$1
+	shift
+	rm -f "$TMP/in"
+	mkfifo "$TMP/in"
+	"$UMBRAD" "$@" -r - < "$TMP/in" 2> "$err" &
+	PID=$!
+	exec 3> "$TMP/in"
+}
+
+# fifo_end [PCAP]: feed PCAP (when given), close the fifo, wait for umbrad
+# (at most 30 s, then SIGKILL); its exit status in ST.
+fifo_end() {
+	local i
+	[ -n "${1:-}" ] && cat "$1" >&3 2> /dev/null
+	exec 3>&-
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$PID" 2> /dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$PID" 2> /dev/null
+	wait "$PID"
+	ST=$?
+}

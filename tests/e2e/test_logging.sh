@@ -34,25 +34,9 @@ wait_count() {
 }
 
 # start ARGS...: umbrad on a fifo held open by fd 3; PID is its pid
-start() {
-	rm -f "$TMP/in"
-	mkfifo "$TMP/in"
-	"$UMBRAD" "$@" -r - < "$TMP/in" 2> "$TMP/stderr" &
-	PID=$!
-	exec 3> "$TMP/in"
-}
+start() { fifo_start "$TMP/stderr" "$@"; }
 # finish: feed a capture, close the fifo, wait (at most 30 s); sets ST
-finish_run() {
-	cat "$PCAP" >&3 2> /dev/null
-	exec 3>&-
-	for ((i = 0; i < 300; i++)); do
-		kill -0 $PID 2> /dev/null || break
-		sleep 0.1
-	done
-	kill -9 $PID 2> /dev/null
-	wait $PID
-	ST=$?
-}
+finish_run() { fifo_end "$PCAP"; }
 conf() { # KEY: VALUE lines -> $TMP/c.yaml
 	printf 'stats_endpoint: ""\n' > "$TMP/c.yaml"
 	printf '%s\n' "$@" >> "$TMP/c.yaml"

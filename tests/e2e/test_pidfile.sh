@@ -24,24 +24,10 @@ wait_for() { # FILE ERE: until a line matches (at most 20 s)
 start() {
 	local name=$1
 	shift
-	rm -f "$TMP/in"
-	mkfifo "$TMP/in"
-	"$UMBRAD" -c "$TMP/c.yaml" "$@" -r - -o "$TMP/out" < "$TMP/in" 2> "$TMP/$name.err" &
-	PID=$!
-	exec 3> "$TMP/in"
+	fifo_start "$TMP/$name.err" -c "$TMP/c.yaml" "$@" -o "$TMP/out"
 }
 # end: feed a capture, close the fifo, wait (at most 30 s); sets ST
-end() {
-	cat "$PCAP" >&3 2> /dev/null
-	exec 3>&-
-	for ((i = 0; i < 300; i++)); do
-		kill -0 $PID 2> /dev/null || break
-		sleep 0.1
-	done
-	kill -9 $PID 2> /dev/null
-	wait $PID
-	ST=$?
-}
+end() { fifo_end "$PCAP"; }
 run() { # NAME ARGS...: umbrad on the capture file; sets ST
 	local name=$1
 	shift

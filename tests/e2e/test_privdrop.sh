@@ -28,24 +28,8 @@ wait_for() { # FILE ERE: until a line matches (at most 20 s)
 	done
 	return 1
 }
-start() { # ARGS...: umbrad on a fifo held open by fd 3; PID
-	rm -f "$TMP/in"
-	mkfifo "$TMP/in"
-	"$UMBRAD" "$@" -r - < "$TMP/in" 2> "$TMP/err" &
-	PID=$!
-	exec 3> "$TMP/in"
-}
-end() { # feed a capture, close the fifo, wait (at most 30 s); ST
-	cat "$PCAP" >&3 2> /dev/null
-	exec 3>&-
-	for ((i = 0; i < 300; i++)); do
-		kill -0 $PID 2> /dev/null || break
-		sleep 0.1
-	done
-	kill -9 $PID 2> /dev/null
-	wait $PID
-	ST=$?
-}
+start() { fifo_start "$TMP/err" "$@"; }  # ARGS...: umbrad on a fifo; PID
+end() { fifo_end "$PCAP"; } # feed a capture, close the fifo, wait; ST
 # check_ids PID UID GID: every thread's ids and capabilities
 check_ids() {
 	local st bad=0 n=0

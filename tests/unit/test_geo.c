@@ -5,7 +5,6 @@
  * file, random nested networks against a linear scan, and lookups from
  * several threads. */
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,18 +18,9 @@
 #include <cmocka.h>
 
 #include "geo.h"
+#include "tmpdir.h"
 
-static char tmpdir[] = "/tmp/test_geo.XXXXXX";
 static char script[4096];
-
-static int rm_one(const char *p, const struct stat *sb, int type,
-                  struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(p);
-}
 
 static int setup(void **state)
 {
@@ -48,27 +38,22 @@ static int setup(void **state)
 		fprintf(stderr, "test_geo: %s: %s\n", script, strerror(errno));
 		return -1;
 	}
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return test_tmpdir_make("test_geo");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return test_tmpdir_remove();
 }
 
 static const char *path_of(const char *name)
 {
-	static char buf[4][256];
-	static int k;
-
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-	return buf[k];
+	return test_tmpdir_path(name);
 }
 
-/* Write tmpdir/name with the script; args as its command line after OUT
- * (options first: "-6 OUT ..." is written as opts="-6"). */
+/* Write the temporary directory's name with the script; args as its command
+ * line after OUT (options first: "-6 OUT ..." is written as opts="-6"). */
 static const char *mkdb(const char *name, const char *opts, const char *nets)
 {
 	const char *out = path_of(name);
@@ -232,7 +217,7 @@ static void test_bad_files(void **state)
 	geo_close(g);
 
 	refused(path_of("missing.mmdb"), "No such file or directory");
-	refused(tmpdir, "Is a directory");
+	refused(test_tmpdir(), "Is a directory");
 	refused(spit("text.mmdb", "hello\n", 6),
 	        "not a MaxMind DB, or cut short");
 	refused(spit("empty.mmdb", "", 0), "empty file, not a MaxMind DB");

@@ -3,7 +3,6 @@
  * with its FILE:LINE; and lookups cross-checked against a linear scan of
  * the prefixes over random tables and addresses, from several threads. */
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,38 +17,23 @@
 #include <cmocka.h>
 
 #include "pfx2as.h"
-
-static char tmpdir[] = "/tmp/test_pfx2as.XXXXXX";
-
-static int rm_one(const char *p, const struct stat *sb, int type,
-                  struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(p);
-}
+#include "tmpdir.h"
 
 static int setup(void **state)
 {
 	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return test_tmpdir_make("test_pfx2as");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return test_tmpdir_remove();
 }
 
 static const char *path_of(const char *name)
 {
-	static char buf[4][256];
-	static int k;
-
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-	return buf[k];
+	return test_tmpdir_path(name);
 }
 
 static const char *write_plain(const char *name, const char *text, size_t n)
@@ -324,7 +308,8 @@ static void test_errors(void **state)
 		struct pfx2as *t = pfx2as_load(p, &err);
 		char want[512];
 
-		snprintf(want, sizeof want, "%s/%s", tmpdir, cases[i].msg);
+		snprintf(want, sizeof want, "%s/%s", test_tmpdir(),
+		         cases[i].msg);
 		if (t)
 			fail_msg("case %zu loaded: %s", i, cases[i].text);
 		if (strncmp(err.msg, want, strlen(want)) != 0)
@@ -392,11 +377,11 @@ static void test_files(void **state)
 
 	assert_null(pfx2as_load(path_of("missing.gz"), &err));
 	snprintf(want, sizeof want, "%s/missing.gz: No such file or directory",
-	         tmpdir);
+	         test_tmpdir());
 	assert_string_equal(err.msg, want);
 
-	assert_null(pfx2as_load(tmpdir, &err));
-	snprintf(want, sizeof want, "%s: Is a directory", tmpdir);
+	assert_null(pfx2as_load(test_tmpdir(), &err));
+	snprintf(want, sizeof want, "%s: Is a directory", test_tmpdir());
 	assert_string_equal(err.msg, want);
 
 	assert_null(pfx2as_load(write_plain("x.bz2", "BZh91AY&SY", 10), &err));
@@ -432,7 +417,7 @@ static void test_files(void **state)
 		t = pfx2as_load(gz, &err);
 		if (t)
 			fail_msg("damaged gzip file %d loaded", k);
-		snprintf(want, sizeof want, "%s/cut.gz: ", tmpdir);
+		snprintf(want, sizeof want, "%s/cut.gz: ", test_tmpdir());
 		if (strncmp(err.msg, want, strlen(want)) ||
 		    (!strstr(err.msg, ": read error after line ") &&
 		     !strstr(err.msg, ": compressed data corrupt or cut "
