@@ -1,7 +1,8 @@
 #!/bin/bash
 # umbrad on afpacket:IFACE, a veth pair whose other end sits in a network
 # namespace the test makes (live_lib.sh):
-#   - five shared real captures (19,801 packets, 11,570 sources) replayed
+#   - five shared real captures (19,801 packets, 11,570 sources) and 20,000
+#     packets of umbra-gen traffic replayed
 #     over the veth with 1, 2 and 4 capture threads (fanout source) give
 #     the flowtuples of reading the same packets as a file (records compared
 #     without time), every packet accounted for;
@@ -25,11 +26,14 @@ TRACES=("$R/stopddos_amp.UDP.snmp.src161.pcapng" "$R/stopddos_amp.dns.RRSIG.frag
 	"$R/stopddos_amp.TCP.reflection.SYNACK.pcap" "$R/esnet_masscan_tcp_0_1000_20190821.pcap"
 	"$R/ndpi_synscan.pcap")
 for t in "${TRACES[@]}"; do [ -f "$t" ] || skip "missing shared trace $t (UMBRA_TRACES)"; done
+# and synthetic darknet traffic: 20,000 packets of umbra-gen's default mix
+"$UMBRA_GEN" -q -o "$TMP/gen.pcap" -n 20000 -S 4 || { fail "umbra-gen failed"; finish; }
+TRACES+=("$TMP/gen.pcap")
 # frames up to 6197 bytes in the DNS trace (captured after reassembly)
 ip link set "$LIVE_IF" mtu 9000 && ip netns exec "$LIVE_NS" ip link set "$LIVE_TX" mtu 9000 ||
 	{ fail "cannot set the veth MTU"; finish; }
 
-# One classic pcap of the five, timestamps rewritten 10 us apart (the
+# One classic pcap of the six, timestamps rewritten 10 us apart (the
 # captures are months apart: one interval must hold the file read too), and
 # the same for its IPv4 UDP packets alone.
 "$PYTHON" - "$TMP/mix.pcap" "$TMP/udp.pcap" "${TRACES[@]}" > "$TMP/counts" << 'EOF' || { fail "cannot build the replay pcaps"; finish; }
