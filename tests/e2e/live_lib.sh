@@ -14,6 +14,7 @@ live_cleanup() {
 	for p in $LIVE_PIDS; do kill -9 "$p" 2>/dev/null; done
 	ip link del "$LIVE_IF" 2>/dev/null
 	ip netns del "$LIVE_NS" 2>/dev/null
+	[ -n "${LIVE_RXNS:-}" ] && ip netns del "$LIVE_RXNS" 2>/dev/null
 	rm -rf "$TMP"
 }
 
@@ -31,6 +32,18 @@ live_setup() {
 	ip link set "$LIVE_IF" up
 	ip netns exec "$LIVE_NS" ip link set "$LIVE_TX" up
 	ip netns exec "$LIVE_NS" ip link set lo up
+}
+
+# live_rx_namespace: move the capturing end ($LIVE_IF) into a namespace of
+# its own ($LIVE_RXNS), where nothing else runs: a capture there sees only
+# the replay.  Run the capturing program with `ip netns exec $LIVE_RXNS`.
+live_rx_namespace() {
+	LIVE_RXNS="umbra-r$$"
+	ip netns add "$LIVE_RXNS" || skip "cannot create a second network namespace"
+	ip link set "$LIVE_IF" netns "$LIVE_RXNS"
+	ip netns exec "$LIVE_RXNS" sysctl -qw "net.ipv6.conf.$LIVE_IF.disable_ipv6=1" 2> /dev/null
+	ip netns exec "$LIVE_RXNS" ip link set "$LIVE_IF" up
+	ip netns exec "$LIVE_RXNS" ip link set lo up
 }
 
 # live_replay PCAP PPS: send every packet of PCAP from the namespace at

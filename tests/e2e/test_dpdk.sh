@@ -19,14 +19,14 @@ trap 'for p in $LIVE_PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$TMP"' EXI
 EAL='"--no-huge", "--no-pci", "-m", "256"'
 R="$UMBRA_TRACES/real"
 
-# dpdk_conf FILE QUEUES VDEV [STATS_PORT]: a config for umbrad -r dpdk:...
+# dpdk_conf FILE QUEUES VDEV [STATS_ENDPOINT]: a config for umbrad -r dpdk:...
 dpdk_conf() {
 	{
 		printf 'interval: 86400\nclose_grace: 2\nthreads: 2\nmonitor: test\n'
 		printf 'log_level: info\ncapture_threads: %s\n' "$2"
 		printf 'dpdk_eal_args: [%s, "%s"]\n' "$EAL" "$3"
 		if [ -n "${4:-}" ]; then
-			printf 'stats_endpoint: "tcp://127.0.0.1:%s"\n' "$4"
+			printf 'stats_endpoint: "%s"\n' "$4"
 		else
 			printf 'stats_endpoint: ""\n'
 		fi
@@ -53,15 +53,17 @@ count_packets() {
 	"$PYTHON" -c 'import dpkt, sys; print(sum(1 for _ in dpkt.pcap.Reader(open(sys.argv[1], "rb"))))' "$1"
 }
 
-# run_live NAME CONF URI EXPECT [REPLAY PCAP PPS]: run umbrad on a DPDK
-# port until every expected packet should be in, then SIGINT; the
-# interval stats go to $TMP/NAME.jsonl, the files under $TMP/NAME.
+# run_live NAME CONF URI ENDPOINT [REPLAY PCAP PPS]: run umbrad on a DPDK
+# port (under $RX: a command prefix, e.g. ip netns exec) until every
+# expected packet should be in, then SIGINT; the interval stats go to
+# $TMP/NAME.jsonl, the files under $TMP/NAME.
+RX=""
 run_live() {
-	local name=$1 conf=$2 uri=$3 port=$4 pid st
+	local name=$1 conf=$2 uri=$3 ep=$4 pid st
 	rm -rf "$TMP/$name" "$TMP/$name.jsonl"
-	live_subscribe "tcp://127.0.0.1:$port" "$TMP/$name.jsonl"
+	live_subscribe "$ep" "$TMP/$name.jsonl"
 	local sub=$LIVE_SUB
-	"$UMBRAD" -c "$conf" -r "$uri" -o "$TMP/$name" 2> "$TMP/$name.log" &
+	$RX "$UMBRAD" -c "$conf" -r "$uri" -o "$TMP/$name" 2> "$TMP/$name.log" &
 	pid=$!
 	LIVE_PIDS="$LIVE_PIDS $pid"
 	for _ in $(seq 100); do
@@ -100,9 +102,9 @@ for trace in stopddos_amp.TCP.reflection.SYNACK.pcap esnet_masscan_udp_0_1000_20
 	live_wait_day_boundary
 	"$UMBRAD" -c "$(quiet_conf)" --interval 86400 -T 2 -r "$f" -o "$TMP/ref" 2> "$TMP/ref.log" ||
 		{ fail "$trace: the file read failed"; cat "$TMP/ref.log"; continue; }
-	port=$(live_port)
-	dpdk_conf "$TMP/pcap.yaml" 1 "--vdev=net_pcap0,rx_pcap=$f" "$port"
-	if run_live pcap "$TMP/pcap.yaml" dpdk:net_pcap0 "$port"; then
+	ep="tcp://127.0.0.1:$(live_port)"
+	dpdk_conf "$TMP/pcap.yaml" 1 "--vdev=net_pcap0,rx_pcap=$f" "$ep"
+	if run_live pcap "$TMP/pcap.yaml" dpdk:net_pcap0 "$ep"; then
 		pass "net_pcap $trace: SIGINT during capture: exit 0"
 		check_same pcap ref "$n" "net_pcap $trace"
 	else
@@ -117,9 +119,9 @@ n=$(count_packets "$f")
 live_wait_day_boundary
 "$UMBRAD" -c "$(quiet_conf)" --interval 86400 -T 2 -r "$f" -r "$f" -o "$TMP/ref2" 2> "$TMP/ref2.log" ||
 	fail "the file read twice failed"
-port=$(live_port)
-dpdk_conf "$TMP/pcap2.yaml" 2 "--vdev=net_pcap0,rx_pcap=$f,rx_pcap=$f" "$port"
-if run_live pcap2 "$TMP/pcap2.yaml" dpdk:0 "$port"; then
+ep="tcp://127.0.0.1:$(live_port)"
+dpdk_conf "$TMP/pcap2.yaml" 2 "--vdev=net_pcap0,rx_pcap=$f,rx_pcap=$f" "$ep"
+if run_live pcap2 "$TMP/pcap2.yaml" dpdk:0 "$ep"; then
 	check_same pcap2 ref2 $((2 * n)) "net_pcap, 2 queues (the file on each)"
 	grep -q "cannot hash on the IPv4 source address only" "$TMP/pcap2.log" &&
 		pass "net_pcap, 2 queues: the log says RSS cannot keep a source on one queue" ||
@@ -170,6 +172,12 @@ if [ -n "$why" ]; then
 fi
 live_setup
 trap 'for p in $LIVE_PIDS; do kill -9 "$p" 2>/dev/null; done; live_cleanup' EXIT
+# umbrad runs in a namespace of its own with the capturing end: DPDK's
+# af_packet driver opens its sockets before binding them to the interface,
+# so in our namespace they could catch a few packets of other traffic (the
+# loopback of tests running beside this one); the stats go over ipc://
+live_rx_namespace
+RX="ip netns exec $LIVE_RXNS"
 # a capture without IP fragments: DPDK 22.11's af_packet driver joins its
 # sockets with PACKET_FANOUT_FLAG_DEFRAG, so the kernel reassembles them
 f="$R/stopddos_pkt.TCP.DOMINATE.syn.ecn.cwr.pcapng"
@@ -177,10 +185,10 @@ f="$R/stopddos_pkt.TCP.DOMINATE.syn.ecn.cwr.pcapng"
 	fail "the file read failed"
 for q in 1 2; do
 	live_wait_day_boundary
-	port=$(live_port)
-	dpdk_conf "$TMP/afp.yaml" "$q" "--vdev=net_af_packet0,iface=$LIVE_IF,qpairs=$q,framecnt=8192" "$port"
+	ep="ipc://$TMP/afp$q.sock"
+	dpdk_conf "$TMP/afp.yaml" "$q" "--vdev=net_af_packet0,iface=$LIVE_IF,qpairs=$q,framecnt=8192" "$ep"
 	SENT=""
-	if ! run_live "afp$q" "$TMP/afp.yaml" dpdk:net_af_packet0 "$port" "$f" 20000; then
+	if ! run_live "afp$q" "$TMP/afp.yaml" dpdk:net_af_packet0 "$ep" "$f" 20000; then
 		fail "net_af_packet, $q queue(s): umbrad exited $?"; cat "$TMP/afp$q.log"; continue
 	fi
 	[ -n "$SENT" ] && [ "$SENT" -gt 0 ] || { fail "net_af_packet, $q queue(s): tcpreplay sent nothing"; cat "$TMP/replay.out"; continue; }

@@ -2,7 +2,9 @@
 # Live capture through libtrace (int:IFACE, pcapint:IFACE) on a veth pair
 # whose other end sits in a network namespace the test makes:
 #   - a real capture replayed over the veth gives the flowtuples of reading
-#     the same file (records compared without time), every packet counted;
+#     the same file (records compared without time), every packet counted
+#     (libtrace's live formats may drop under load: a run that counted
+#     drops is judged on the accounting alone);
 #   - an idle link still gives one (empty) file per interval, closed by the
 #     wall clock within close_grace;
 #   - heartbeats arrive between intervals;
@@ -10,6 +12,12 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/live_lib.sh"
 live_setup
+# umbrad in a namespace of its own with the capturing end: libtrace's int:
+# opens its socket before binding it to the interface, so here it could
+# catch a packet or two of the loopback traffic of tests running beside
+# this one; the stats go over ipc://
+live_rx_namespace
+RX=(ip netns exec "$LIVE_RXNS")
 
 TRACE="$UMBRA_TRACES/real/esnet_masscan_tcp_0_1000_20190821.pcap"
 [ -f "$TRACE" ] || skip "$TRACE not found"
@@ -17,15 +25,15 @@ TRACE="$UMBRA_TRACES/real/esnet_masscan_tcp_0_1000_20190821.pcap"
 # ---- replay == file read ----------------------------------------------
 for fmt in int pcapint; do
 	live_wait_day_boundary
-	port=$(live_port)
-	printf 'interval: 86400\nclose_grace: 2\nthreads: 2\nlog_level: info\nstats_endpoint: "tcp://127.0.0.1:%s"\nheartbeat_interval: 1\n' \
-		"$port" > "$TMP/live.yaml"
+	ep="ipc://$TMP/$fmt.sock"
+	printf 'interval: 86400\nclose_grace: 2\nthreads: 2\nlog_level: info\nstats_endpoint: "%s"\nheartbeat_interval: 1\n' \
+		"$ep" > "$TMP/live.yaml"
 	rm -rf "$TMP/live" "$TMP/ref" "$TMP/stats.jsonl" "$TMP/hb.jsonl"
-	live_subscribe "tcp://127.0.0.1:$port" "$TMP/stats.jsonl"
+	live_subscribe "$ep" "$TMP/stats.jsonl"
 	sub=$LIVE_SUB
-	live_subscribe "tcp://127.0.0.1:$port" "$TMP/hb.jsonl" umbra.heartbeat
+	live_subscribe "$ep" "$TMP/hb.jsonl" umbra.heartbeat
 	hb=$LIVE_SUB
-	"$UMBRAD" -c "$TMP/live.yaml" -r "$fmt:$LIVE_IF" -o "$TMP/live" 2> "$TMP/live.log" &
+	"${RX[@]}" "$UMBRAD" -c "$TMP/live.yaml" -r "$fmt:$LIVE_IF" -o "$TMP/live" 2> "$TMP/live.log" &
 	pid=$!
 	# capture is running once the log says so
 	for _ in $(seq 50); do grep -q "capturing on" "$TMP/live.log" && break; sleep 0.1; done
@@ -43,13 +51,14 @@ for fmt in int pcapint; do
 	"$UMBRAD" -c "$(quiet_conf)" --interval 86400 -T 2 -r "$TRACE" -o "$TMP/ref" 2> "$TMP/ref.log" ||
 		fail "$fmt: reference read of the file failed"
 	if "$PYTHON" "$E2E/compare_live.py" "$TMP/live" "$TMP/ref" \
-		--stats "$TMP/stats.jsonl" --sent "$sent" > "$TMP/cmp.out" 2>&1; then
+		--stats "$TMP/stats.jsonl" --sent "$sent" --allow-drops > "$TMP/cmp.out" 2>&1; then
 		pass "$fmt: $sent packets replayed: same flowtuples as the file, every packet accounted for ($(tail -1 "$TMP/cmp.out"))"
 	else
 		fail "$fmt: live flowtuples differ from the file's"; cat "$TMP/cmp.out"; tail -5 "$TMP/live.log"
 	fi
 	n=$(wc -l < "$TMP/hb.jsonl")
-	if [ "$n" -ge 2 ] && "$PYTHON" - "$TMP/hb.jsonl" "$sent" "$UMBRA_SRCDIR/conf/heartbeat.schema.json" <<'PY'
+	read=$("$PYTHON" -c 'import json,sys; print(sum(json.loads(l)["packets"]["total"] for l in open(sys.argv[1])))' "$TMP/stats.jsonl")
+	if [ "$n" -ge 2 ] && "$PYTHON" - "$TMP/hb.jsonl" "$read" "$UMBRA_SRCDIR/conf/heartbeat.schema.json" <<'PY'
 import json, sys
 hb = [json.loads(l) for l in open(sys.argv[1])]
 schema = json.load(open(sys.argv[3]))
@@ -74,7 +83,7 @@ done
 # ---- an idle link: one empty file per interval, closed by the clock ------
 rm -rf "$TMP/idle"
 printf 'interval: 2\nclose_grace: 1\nthreads: 1\nlog_level: info\nstats_endpoint: ""\n' > "$TMP/idle.yaml"
-"$UMBRAD" -c "$TMP/idle.yaml" -r "int:$LIVE_IF" -o "$TMP/idle" 2> "$TMP/idle.log" &
+"${RX[@]}" "$UMBRAD" -c "$TMP/idle.yaml" -r "int:$LIVE_IF" -o "$TMP/idle" 2> "$TMP/idle.log" &
 pid=$!
 t0=$(date +%s)
 sleep 7.5
