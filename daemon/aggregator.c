@@ -1,7 +1,8 @@
 /* aggregator.c: an aggregator thread: count the packets of the sources it
  * owns into its flowtuple table; at each interval end, once every capture
- * thread's close marker has arrived, sort and encode the table and hand the
- * run to the merger.
+ * thread's close marker has arrived, sort and encode the table (tagging
+ * each source with the meta-data tables of metadata.h) and hand the run to
+ * the merger.
  *
  * A ring whose head is a close marker is "parked" until the markers of every
  * ring have arrived: packets behind a marker belong to the next interval.
@@ -15,6 +16,7 @@
 
 #include "ftable.h"
 #include "log.h"
+#include "metadata.h"
 #include "pipeline.h"
 
 #define BURST 64
@@ -81,7 +83,11 @@ static int close_interval(struct agg_state *s)
 	if (!run)
 		return -ENOMEM;
 	run->agg = s->id;
-	rc = ftable_emit(s->table, s->mark_start, run);
+	/* the meta-data tables once per emit: a reload swaps them between
+	 * two emits, never during one (metadata.h) */
+	rc = ftable_emit_meta(s->table, s->mark_start, run,
+	                      metadata_acquire(s->id));
+	metadata_release(s->id);
 	if (rc < 0) {
 		log_error("aggregator %u: cannot finish interval %lld: %s",
 		          s->id, (long long)s->mark_start, strerror(-rc));

@@ -1,5 +1,7 @@
 /* capture_thread.c: a capture thread: read frames, drive the interval clock,
- * decode each packet once and push it to the aggregator owning its source.
+ * decode each packet once, apply the rules (rules.h) and push what they let
+ * through to the aggregator owning its source.  A packet a rule refuses is
+ * counted (by rule kind and class) and goes no further.
  *
  * Files: when an aggregator's ring is full the thread waits for room, so a
  * file loses no packet.  Live capture cannot wait without bound: the thread
@@ -22,14 +24,22 @@
 #include "interval.h"
 #include "log.h"
 #include "pipeline.h"
+#include "rules.h"
 
 #define FLUSH_EVERY      32
 #define STOP_CHECK_EVERY 1024 /* packets between stop checks and live ticks */
 #define LIVE_WAIT_MS     20   /* live: longest wait for room in a ring */
 #define MAX_AGG          256
+#define NTAGS            (1u << UMBRA_CLASS__COUNT) /* ft_pkt.classes values */
 
 struct cap_state {
 	struct pipeline *pl;
+	const struct umbra_rules *rules; /* NULL: aggregate every packet */
+	/* packets per value of ft_pkt.classes in the open interval: every
+	 * valid IPv4 packet in row 0, those rule kind k refused in row k + 1.
+	 * One increment a packet, whatever its classes; spread over the
+	 * classes when the interval closes (fold_tags). */
+	uint64_t (*tags)[NTAGS];
 	uint32_t id;
 	void *push;
 	int live;
@@ -155,6 +165,25 @@ static void update_gauge(struct cap_state *s)
 	atomic_fetch_add_explicit(&g->ticks, 1, memory_order_relaxed);
 }
 
+/* Spread the open interval's tag counts over the classes, and clear them. */
+static void fold_tags(struct cap_state *s)
+{
+	uint32_t rows = s->rules ? 1 + UMBRA_RULE__COUNT : 1;
+
+	for (uint32_t r = 0; r < rows; r++) {
+		uint64_t *cls =
+		    r ? s->cnt.rule_class_drops[r - 1] : s->cnt.classes;
+		for (uint32_t t = 0; t < NTAGS; t++) {
+			uint64_t n = s->tags[r][t];
+			if (!n)
+				continue;
+			s->tags[r][t] = 0;
+			for (uint32_t m = t; m; m &= m - 1)
+				cls[__builtin_ctz(m)] += n;
+		}
+	}
+}
+
 /* Close interval `start` everywhere; `next` opens (INTERVAL_NONE: the end). */
 static void close_interval(struct cap_state *s, int64_t start, int64_t next)
 {
@@ -173,6 +202,7 @@ static void close_interval(struct cap_state *s, int64_t start, int64_t next)
 	if (start == INTERVAL_NONE)
 		return;
 	take_drops(s);
+	fold_tags(s);
 	msg.kind = MSG_CAPTURE_STATS;
 	msg.from = s->id;
 	msg.start = start;
@@ -223,6 +253,7 @@ static inline void count_class(struct cap_state *s, enum umbra_pkt_class cls,
 {
 	switch (cls) {
 	case UMBRA_PKT_IPV4:
+		s->tags[0][p->classes & (NTAGS - 1)]++;
 		s->cnt.ipv4++;
 		s->cnt.ip_bytes += p->ip_len;
 		if (p->proto == 6)
@@ -273,20 +304,36 @@ static inline void place(struct cap_state *s, const struct umbra_frame *f)
 	}
 }
 
-/* Count, decode and hand over one frame. */
+/* A packet the rule kind k keeps from aggregation: counted, not pushed. */
+static inline void refused(struct cap_state *s, int k, const struct ft_pkt *p)
+{
+	s->cnt.rule_drops[k]++;
+	s->tags[k + 1][p->classes & (NTAGS - 1)]++;
+}
+
+/* Count, decode, apply the rules and hand over one frame. */
 static inline void handle(struct cap_state *s, const struct umbra_frame *f)
 {
 	struct ft_pkt p;
 	enum umbra_pkt_class cls;
+	uint32_t ip_off;
 
 	if (__builtin_expect(f->has_ts, 1))
 		place(s, f);
 	s->cnt.total++;
 	s->cnt.wire_bytes += f->wirelen;
-	cls = umbra_decode(f, &p);
+	cls = umbra_decode_at(f, &p, &ip_off);
 	count_class(s, cls, &p);
-	if (cls == UMBRA_PKT_IPV4)
-		push_pkt(s, umbra_src_hash(p.src_ip, s->pl->n_agg), &p);
+	if (cls != UMBRA_PKT_IPV4)
+		return;
+	if (s->rules) {
+		int k = umbra_rules_refuse(s->rules, &p, f, ip_off);
+		if (k >= 0) {
+			refused(s, k, &p);
+			return;
+		}
+	}
+	push_pkt(s, umbra_src_hash(p.src_ip, s->pl->n_agg), &p);
 }
 
 static int stop_requested(struct cap_state *s)
@@ -412,10 +459,15 @@ void *capture_thread_main(void *arg)
 {
 	struct capture_thread_args *a = arg;
 	struct cap_state s;
+	/* 224 KiB on this thread's stack (8 MiB by default): nothing to fail */
+	uint64_t tags[1 + UMBRA_RULE__COUNT][NTAGS];
 	struct pipe_msg done = {0};
 
 	memset(&s, 0, sizeof s);
 	s.pl = a->pl;
+	s.rules = a->pl->rules;
+	memset(tags, 0, sizeof tags);
+	s.tags = tags;
 	s.id = a->id;
 	s.push = a->push;
 	interval_clock_init(&s.clock, a->pl->cfg->interval,

@@ -7,6 +7,7 @@
 #include "args.h"
 #include "config.h"
 #include "log.h"
+#include "metadata.h"
 #include "notify.h"
 #include "pidfile.h"
 #include "privdrop.h"
@@ -26,8 +27,8 @@ static void log_config(const struct umbra_config *c)
 		log_info("input %zu: %s", i + 1, c->inputs.items[i]);
 }
 
-/* The log target, the pidfile, leftovers: what comes before any thread.
- * Returns 0 or an exit status. */
+/* The log target, the pidfile, the meta-data tables, leftovers: what comes
+ * before any thread.  Returns 0 or an exit status. */
 static int prepare(const struct umbra_config *cfg)
 {
 	struct umbra_err err;
@@ -43,6 +44,8 @@ static int prepare(const struct umbra_config *cfg)
 		log_error("%s", err.msg);
 		return 1;
 	}
+	if (metadata_start(cfg) < 0)
+		return 1; /* logged, naming the file */
 	rc = recover_leftovers(cfg->output_dir);
 	if (rc < 0)
 		log_warn("cannot scan %s for leftover temporary files: %s",
@@ -88,6 +91,7 @@ int main(int argc, char **argv)
 		notify_send("STOPPING=1");
 		log_info("exiting with status %d", rc);
 	}
+	metadata_stop();
 	pidfile_remove();
 	umbra_log_close();
 	umbra_config_free(&cfg);

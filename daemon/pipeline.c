@@ -19,6 +19,7 @@
 #include "log.h"
 #include "notify.h"
 #include "privdrop.h"
+#include "rules.h"
 
 int pipe_send(void *sock, const struct pipe_msg *msg)
 {
@@ -226,7 +227,7 @@ static void pin(pthread_t t, const struct umbra_strlist *cpus, uint32_t i,
 		log_debug("%s %u pinned to CPU %d", what, i, cpu);
 }
 
-int pipeline_run(struct pipeline *pl, const struct umbra_config *cfg)
+static int run_topology(struct pipeline *pl, const struct umbra_config *cfg)
 {
 	struct capture_thread_args *cap = NULL;
 	struct aggregator_args *agg = NULL;
@@ -485,5 +486,25 @@ out:
 	free(agg_tid);
 	free(cap);
 	free(cap_tid);
+	return status;
+}
+
+/* The rules are built first (a bad one stops umbrad before any capture is
+ * opened) and outlive every thread. */
+int pipeline_run(struct pipeline *pl, const struct umbra_config *cfg)
+{
+	struct umbra_err err;
+	char what[512];
+	int status;
+
+	if (umbra_rules_compile(cfg, &pl->rules, &err) < 0) {
+		log_error("%s", err.msg);
+		return 1;
+	}
+	umbra_rules_describe(pl->rules, what, sizeof what);
+	log_info("rules: %s", what);
+	status = run_topology(pl, cfg);
+	umbra_rules_free(pl->rules);
+	pl->rules = NULL;
 	return status;
 }

@@ -100,6 +100,9 @@ struct agg_gauge {
 
 struct pipeline {
 	const struct umbra_config *cfg;
+	struct umbra_rules *rules; /* what is aggregated (rules.h); NULL:
+	                              every IPv4 packet; read-only while the
+	                              threads run */
 	uint32_t n_agg;
 	uint32_t n_cap;
 	uint32_t n_live;        /* live capture threads (0: file inputs) */

@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "log.h"
+#include "metadata.h"
 
 static int rl_argc;
 static char **rl_argv;
@@ -70,7 +71,11 @@ static bool same_value(const struct umbra_cfg_key *k,
 static bool run_time_key(const char *name)
 {
 	return strcmp(name, "log_level") == 0 ||
-	       strcmp(name, "log_target") == 0 || strcmp(name, "log_file") == 0;
+	       strcmp(name, "log_target") == 0 ||
+	       strcmp(name, "log_file") == 0 ||
+	       strcmp(name, "maxmind_db") == 0 ||
+	       strcmp(name, "netacq_db") == 0 ||
+	       strcmp(name, "pfx2as_file") == 0;
 }
 
 /* The file of -c, then the flags, into *nc (which the caller frees). */
@@ -194,6 +199,9 @@ int reload_run(void)
 		report_restart_keys(&nc);
 		log_info("SIGHUP: configuration reloaded");
 	}
+	/* the data files always: their content may have changed under the
+	 * same paths (with a refused configuration, the paths in force) */
+	metadata_reload(rc == 0 ? &nc : NULL);
 	umbra_config_free(&nc);
 	return rc;
 }

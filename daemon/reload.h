@@ -3,7 +3,10 @@
  * can change at run time (log_level, log_target, log_file) and log one line
  * naming every other key whose value changed: those need a restart.  A file
  * that cannot be read or is refused is logged with its FILE:LINE:COLUMN,
- * and every running setting stays.
+ * and every running setting stays.  Then the meta-data files (maxmind_db,
+ * netacq_db, pfx2as_file: metadata.h) are loaded again, always, from the
+ * new configuration's paths (the paths in force when it was refused), and
+ * replace the tables in use between two interval ends.
  *
  * Thread use: reload_init() in main() before the signal thread starts;
  * reload_run() on the signal thread only.  The running configuration given

@@ -28,6 +28,14 @@ void capture_counters_add(struct capture_counters *sum,
 	sum->nic_drops += c->nic_drops;
 	sum->nombuf_drops += c->nombuf_drops;
 	sum->queue_drops += c->queue_drops;
+	for (unsigned k = 0; k < UMBRA_CLASS__COUNT; k++)
+		sum->classes[k] += c->classes[k];
+	for (unsigned r = 0; r < UMBRA_RULE__COUNT; r++) {
+		sum->rule_drops[r] += c->rule_drops[r];
+		for (unsigned k = 0; k < UMBRA_CLASS__COUNT; k++)
+			sum->rule_class_drops[r][k] +=
+			    c->rule_class_drops[r][k];
+	}
 }
 
 struct jbuf {
@@ -85,6 +93,35 @@ const char *output_status_name(enum output_status s)
 	return "unknown";
 }
 
+/* {"spoofed":N,...}: one count per class. */
+static void jclasses(struct jbuf *b, const uint64_t n[UMBRA_CLASS__COUNT])
+{
+	for (unsigned k = 0; k < UMBRA_CLASS__COUNT; k++)
+		jprintf(b, "%s\"%s\":%" PRIu64, k ? "," : "{",
+		        umbra_class_name(k), n[k]);
+	jprintf(b, "}");
+}
+
+/* "classes" (every valid IPv4 packet, before the rules) and
+ * "dropped_by_rule" (what each rule kind kept from aggregation). */
+static void jrules(struct jbuf *b, const struct capture_counters *t)
+{
+	uint64_t all = 0;
+
+	for (unsigned r = 0; r < UMBRA_RULE__COUNT; r++)
+		all += t->rule_drops[r];
+	jprintf(b, ",\"classes\":");
+	jclasses(b, t->classes);
+	jprintf(b, ",\"dropped_by_rule\":{\"packets\":%" PRIu64, all);
+	for (unsigned r = 0; r < UMBRA_RULE__COUNT; r++) {
+		jprintf(b, ",\"%s\":{\"packets\":%" PRIu64 ",\"classes\":",
+		        umbra_rule_name(r), t->rule_drops[r]);
+		jclasses(b, t->rule_class_drops[r]);
+		jprintf(b, "}");
+	}
+	jprintf(b, "}");
+}
+
 int stats_format_json(char *buf, size_t len, const struct interval_report *r)
 {
 	struct jbuf b = {buf, len, 0, 0};
@@ -105,6 +142,7 @@ int stats_format_json(char *buf, size_t len, const struct interval_report *r)
 	        r->start, r->length, t->total, t->ipv4, t->ipv6, t->non_ip,
 	        t->malformed, t->late, t->bad_time, t->wire_bytes, t->ip_bytes,
 	        t->tcp, t->udp, t->icmp, t->other, r->flowtuples, r->sources);
+	jrules(&b, t);
 	jprintf(&b,
 	        ",\"drops\":{\"backend\":%" PRIu64 ",\"queue\":%" PRIu64
 	        ",\"aggregator\":%" PRIu64 "},\"capture\":[",

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "classify.h"
+#include "rules.h"
+
 /* One capture thread's counters for one interval.  Hot-path counters: they
  * live in the capture thread's own struct and are copied at interval end. */
 struct capture_counters {
@@ -25,6 +28,13 @@ struct capture_counters {
 	uint64_t nic_drops;    /*   the NIC's misses (DPDK imissed) */
 	uint64_t nombuf_drops; /*   no buffer for them (DPDK rx_nombuf) */
 	uint64_t queue_drops;  /* lost on a full aggregator queue */
+	/* valid IPv4 packets in each class (classify.h), before any rule */
+	uint64_t classes[UMBRA_CLASS__COUNT];
+	/* valid IPv4 packets not aggregated, by the rule kind that refused
+	 * them (rules.h: the first that does), and of those the ones in
+	 * each class */
+	uint64_t rule_drops[UMBRA_RULE__COUNT];
+	uint64_t rule_class_drops[UMBRA_RULE__COUNT][UMBRA_CLASS__COUNT];
 };
 
 void capture_counters_add(struct capture_counters *sum,

@@ -1,8 +1,8 @@
 /* config_value.c: one configuration value: text to the typed value of a
  * row of the table, the rule of the keys that have one beyond their type
  * and bounds (monitor, output_dir, output_template, queue_size,
- * stats_endpoint), and the words of the messages: how a value is quoted
- * and what a row accepts.
+ * stats_endpoint, the rules' classes, prefixes and filters), and the words of
+ * the messages: how a value is quoted and what a row accepts.
  *
  * Values are read as text and typed by their key, not by YAML's implicit
  * typing: "monitor: 123" is the string "123" and "threads: '4'" is 4.
@@ -24,23 +24,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "classify.h"
 #include "config_int.h"
 #include "outpath.h"
+#include "rules.h"
 
 /* ---- messages ---------------------------------------------------------- */
-
-static int say(char *why, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int say(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, n, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* At most ECHO_MAX bytes of text, for a message: control characters become
  * '?', and a cut (on a character boundary) ends with "...". */
@@ -224,10 +213,10 @@ static int check_endpoint(const char *s, char *why, size_t n)
 		if (strncmp(s, schemes[i], strlen(schemes[i])) == 0)
 			rest = s + strlen(schemes[i]);
 	if (!rest || !*rest)
-		return say(why, n,
-		           "expected tcp://ADDRESS:PORT, ipc://PATH, "
-		           "inproc://NAME or \"\" (off), got '%s'",
-		           cfg_echo(e, s, strlen(s)));
+		return umbra_say(why, n,
+		                 "expected tcp://ADDRESS:PORT, ipc://PATH, "
+		                 "inproc://NAME or \"\" (off), got '%s'",
+		                 cfg_echo(e, s, strlen(s)));
 	if (strncmp(s, "tcp://", 6) != 0)
 		return 0;
 	if (rest[0] == '[') { /* [IPv6]:PORT */
@@ -238,11 +227,12 @@ static int check_endpoint(const char *s, char *why, size_t n)
 		hlen = colon ? (size_t)(colon - rest) : strlen(rest);
 	}
 	if (host_is_any(rest, hlen))
-		return say(why, n,
-		           "expected an explicit address such as "
-		           "tcp://127.0.0.1:PORT, got '%s': binding every "
-		           "interface is not allowed by default",
-		           cfg_echo(e, s, strlen(s)));
+		return umbra_say(
+		    why, n,
+		    "expected an explicit address such as "
+		    "tcp://127.0.0.1:PORT, got '%s': binding every "
+		    "interface is not allowed by default",
+		    cfg_echo(e, s, strlen(s)));
 	return 0;
 }
 
@@ -267,8 +257,8 @@ static int unknown_field(char ch, const char *et, char *why, size_t n)
 			off += (size_t)snprintf(known + off, sizeof known - off,
 			                        " %%%c", *p);
 	known[off] = '\0';
-	return say(why, n, "unknown field '%%%c' in '%s' (allowed:%s)", ch, et,
-	           known);
+	return umbra_say(why, n, "unknown field '%%%c' in '%s' (allowed:%s)",
+	                 ch, et, known);
 }
 
 /* Can the writer expand t for the longest monitor name? */
@@ -280,10 +270,11 @@ static int check_template_length(const char *t, char *why, size_t n)
 	monitor[MONITOR_MAX] = '\0';
 	if (outpath_format(path, sizeof path, ".", t, monitor, 9999999999) == 0)
 		return 0;
-	return say(why, n,
-	           "expected a template of which the writer can make a path "
-	           "(with a %d-character monitor), got %zu bytes",
-	           MONITOR_MAX, strlen(t));
+	return umbra_say(
+	    why, n,
+	    "expected a template of which the writer can make a path "
+	    "(with a %d-character monitor), got %zu bytes",
+	    MONITOR_MAX, strlen(t));
 }
 
 static int check_template(const char *t, char *why, size_t n)
@@ -295,34 +286,35 @@ static int check_template(const char *t, char *why, size_t n)
 	if (!*t)
 		return 0;
 	if (t[0] == '/')
-		return say(why, n,
-		           "expected a path relative to output_dir, got '%s'",
-		           et);
+		return umbra_say(
+		    why, n, "expected a path relative to output_dir, got '%s'",
+		    et);
 	if (strstr(t, ".."))
-		return say(why, n, "expected a path without '..', got '%s'",
-		           et);
+		return umbra_say(why, n,
+		                 "expected a path without '..', got '%s'", et);
 	if (t[strlen(t) - 1] == '/')
-		return say(why, n,
-		           "expected a file name after the last '/', got '%s'",
-		           et);
+		return umbra_say(
+		    why, n, "expected a file name after the last '/', got '%s'",
+		    et);
 	for (const char *p = t; *p; p++) {
 		if (*p != '%')
 			continue;
 		if (!*++p)
-			return say(why, n,
-			           "expected a field after the last '%%' "
-			           "(write %%%% for a '%%'), got '%s'",
-			           et);
+			return umbra_say(why, n,
+			                 "expected a field after the last '%%' "
+			                 "(write %%%% for a '%%'), got '%s'",
+			                 et);
 		if (!template_field_ok(*p))
 			return unknown_field(*p, et, why, n);
 		has_s |= *p == 's';
 	}
 	if (!has_s)
-		return say(why, n,
-		           "expected a template with %%s (the interval start): "
-		           "without it two intervals would write the same "
-		           "file, got '%s'",
-		           et);
+		return umbra_say(
+		    why, n,
+		    "expected a template with %%s (the interval start): "
+		    "without it two intervals would write the same "
+		    "file, got '%s'",
+		    et);
 	return check_template_length(t, why, n);
 }
 
@@ -337,8 +329,31 @@ static int check_cpu(const char *s, char *why, size_t n)
 		ok = s[i] >= '0' && s[i] <= '9';
 	if (ok && atoi(s) <= 1023)
 		return 0;
-	return say(why, n, "expected a CPU number 0..1023, got '%s'",
-	           cfg_echo(e, s, len));
+	return umbra_say(why, n, "expected a CPU number 0..1023, got '%s'",
+	                 cfg_echo(e, s, len));
+}
+
+/* A drop_classes / keep_classes item: a class name. */
+static int check_class(const char *s, char *why, size_t n)
+{
+	char e[ECHO_MAX + 4];
+
+	if (umbra_class_lookup(s) >= 0)
+		return 0;
+	return umbra_say(why, n, "expected a packet class (%s), got '%s'",
+	                 umbra_class_names(), cfg_echo(e, s, strlen(s)));
+}
+
+/* A drop_sources / keep_sources item: a prefix is checked here; a file is
+ * read when the rules are built at start (rules.h). */
+static int check_source(const char *s, char *why, size_t n)
+{
+	uint32_t net;
+	unsigned plen;
+
+	if (!umbra_source_item_is_prefix(s))
+		return 0;
+	return umbra_prefix_parse(s, strlen(s), &net, &plen, why, n);
 }
 
 /* The rule of a row beyond its type and bounds, on a parsed value. */
@@ -350,7 +365,7 @@ static int check_rule(const struct umbra_cfg_key *k, const union cfg_val *v,
 	switch (k->offset) {
 	case OFF(monitor):
 		if (!umbra_monitor_name_ok(v->s))
-			return say(
+			return umbra_say(
 			    why, n,
 			    "expected a name of [A-Za-z0-9][A-Za-z0-9._-]*"
 			    ", at most %d characters, got '%s'",
@@ -358,15 +373,16 @@ static int check_rule(const struct umbra_cfg_key *k, const union cfg_val *v,
 		break;
 	case OFF(output_dir):
 		if (!*v->s)
-			return say(why, n, "expected a directory, got ''");
+			return umbra_say(why, n,
+			                 "expected a directory, got ''");
 		break;
 	case OFF(output_template):
 		return check_template(v->s, why, n);
 	case OFF(queue_size):
 		if (v->u & (v->u - 1))
-			return say(why, n,
-			           "expected a power of two %u..%u, got '%u'",
-			           k->min, k->max, v->u);
+			return umbra_say(
+			    why, n, "expected a power of two %u..%u, got '%u'",
+			    k->min, k->max, v->u);
 		break;
 	case OFF(stats_endpoint):
 		return check_endpoint(v->s, why, n);
@@ -375,10 +391,19 @@ static int check_rule(const struct umbra_cfg_key *k, const union cfg_val *v,
 		return check_cpu(v->s, why, n);
 	case OFF(afpacket_block_size):
 		if (v->u & (v->u - 1))
-			return say(why, n,
-			           "expected a power of two %u..%u, got '%u'",
-			           k->min, k->max, v->u);
+			return umbra_say(
+			    why, n, "expected a power of two %u..%u, got '%u'",
+			    k->min, k->max, v->u);
 		break;
+	case OFF(drop_classes):
+	case OFF(keep_classes):
+		return check_class(v->s, why, n);
+	case OFF(drop_sources):
+	case OFF(keep_sources):
+		return check_source(v->s, why, n);
+	case OFF(drop_filter):
+	case OFF(keep_filter):
+		return *v->s ? umbra_filter_check(v->s, why, n) : 0;
 	}
 	return 0;
 }
@@ -397,25 +422,25 @@ int cfg_parse_value(const struct umbra_cfg_key *k, const char *text, size_t len,
 	if (k->type == UMBRA_CFG_STRLIST)
 		want = "a non-empty string";
 	if (memchr(text, '\0', len))
-		return say(why, n, "expected %s, got a value with a NUL byte",
-		           want);
+		return umbra_say(
+		    why, n, "expected %s, got a value with a NUL byte", want);
 	switch (k->type) {
 	case UMBRA_CFG_STRLIST:
 	case UMBRA_CFG_STRING:
 		if (len == 0 && k->type == UMBRA_CFG_STRLIST)
-			return say(why, n, "expected %s, got ''", want);
+			return umbra_say(why, n, "expected %s, got ''", want);
 		if (!utf8_ok(text, len))
-			return say(why, n,
-			           "expected %s, got invalid UTF-8 '%s'", want,
-			           cfg_echo(e, text, len));
+			return umbra_say(why, n,
+			                 "expected %s, got invalid UTF-8 '%s'",
+			                 want, cfg_echo(e, text, len));
 		if (!(v->s = strndup(text, len)))
 			return -ENOMEM;
 		break;
 	case UMBRA_CFG_UINT:
 		if (!parse_uint(text, len, &v->u) || v->u < k->min ||
 		    v->u > k->max)
-			return say(why, n, "expected %s, got '%s'", want,
-			           cfg_echo(e, text, len));
+			return umbra_say(why, n, "expected %s, got '%s'", want,
+			                 cfg_echo(e, text, len));
 		break;
 	case UMBRA_CFG_ENUM:
 		for (v->e = 0; k->names[v->e]; v->e++)
@@ -423,8 +448,8 @@ int cfg_parse_value(const struct umbra_cfg_key *k, const char *text, size_t len,
 			    memcmp(k->names[v->e], text, len) == 0)
 				break;
 		if (!k->names[v->e])
-			return say(why, n, "expected %s, got '%s'", want,
-			           cfg_echo(e, text, len));
+			return umbra_say(why, n, "expected %s, got '%s'", want,
+			                 cfg_echo(e, text, len));
 		break;
 	case UMBRA_CFG_BOOL:
 		if (word_is(text, len, "true") || word_is(text, len, "yes") ||
@@ -434,8 +459,8 @@ int cfg_parse_value(const struct umbra_cfg_key *k, const char *text, size_t len,
 		         word_is(text, len, "no") || word_is(text, len, "off"))
 			v->b = false;
 		else
-			return say(why, n, "expected %s, got '%s'", want,
-			           cfg_echo(e, text, len));
+			return umbra_say(why, n, "expected %s, got '%s'", want,
+			                 cfg_echo(e, text, len));
 		break;
 	}
 	rc = check_rule(k, v, why, n);

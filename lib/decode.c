@@ -5,9 +5,12 @@
  * packet on the capture thread.  So it allocates nothing, takes no lock,
  * calls no library, logs nothing, keeps the common case (untagged Ethernet,
  * IPv4, TCP/UDP/ICMP) on one inlined path and hints the rare cases cold:
- * about 5 ns a packet.  Every read is checked against caplen first: the
- * invariant throughout is off <= caplen, and a field at off of n bytes is
- * read only after caplen - off >= n.
+ * about 5 ns a packet.  Then it tags each valid IPv4 packet with its
+ * classes (classify.h: table loads and compares, about as much again), in
+ * tail calls that read the few header fields they need once more, so that
+ * the decoder proper keeps nothing live across them.  Every read is
+ * checked against caplen first: the invariant throughout is off <= caplen,
+ * and a field at off of n bytes is read only after caplen - off >= n.
  *
  * Decisions the spec leaves to us, made here once:
  *  - The link layer decides IPv6 (ethertype 0x86DD, PPP 0x0057, AF 24/28/30,
@@ -25,6 +28,7 @@
  */
 #include <stdint.h>
 
+#include "classify.h"
 #include "decode.h"
 
 #define likely(x)   __builtin_expect(!!(x), 1)
@@ -73,11 +77,82 @@ static inline uint32_t rd32le(const uint8_t *p)
 	       (uint32_t)p[1] << 8 | p[0];
 }
 
-/* The IPv4 header at ip, with avail captured bytes from it on.  Inlined
- * into the Ethernet fast path; every other path calls decode_ipv4(). */
-static inline __attribute__((always_inline)) enum umbra_pkt_class
-decode_ipv4_inline(const uint8_t *ip, uint32_t avail, struct ft_pkt *out)
+/* Tagging: the classes of a valid IPv4 packet at ip whose summary is
+ * already in *out go into out->classes.  It runs last, as tail calls,
+ * so that the decoder keeps nothing live across it, and reads the few
+ * header fields the summary does not keep again (from L1).  Each returns
+ * UMBRA_PKT_IPV4. */
+static __attribute__((noinline)) enum umbra_pkt_class
+tag_tcp(const uint8_t *ip, struct ft_pkt *out, uint32_t c)
 {
+	const uint8_t *l4 = ip + (ip[0] & 0x0f) * 4;
+
+	out->classes =
+	    (uint16_t)(c | umbra_classify_tcp(out->dst_ip, rd16(ip + 4),
+	                                      out->src_port, out->dst_port,
+	                                      rd32(l4 + 4), out->tcp_flags,
+	                                      out->tcp_rwin, out->tcp_hlen));
+	return UMBRA_PKT_IPV4;
+}
+
+static __attribute__((noinline)) enum umbra_pkt_class
+tag_udp(const uint8_t *ip, struct ft_pkt *out, uint32_t lim, uint32_t c)
+{
+	const uint8_t *l4 = ip + (ip[0] & 0x0f) * 4;
+
+	out->classes = (uint16_t)(c | umbra_classify_udp(l4, lim, out->src_port,
+	                                                 out->dst_port));
+	return UMBRA_PKT_IPV4;
+}
+
+/* The common part; spoofed: the spoofed bit, known by the caller. */
+static inline __attribute__((always_inline)) enum umbra_pkt_class
+tag_rest(const uint8_t *ip, struct ft_pkt *out, uint32_t lim, uint32_t spoofed)
+{
+	uint32_t c =
+	    spoofed | umbra_classify_ip_rest(out->ttl, out->proto, rd16(ip + 4),
+	                                     rd16(ip + 6));
+
+	if (likely(out->flags & FT_PKT_L4)) {
+		if (out->proto == PROTO_TCP)
+			return tag_tcp(ip, out, c);
+		if (out->proto == PROTO_UDP)
+			return tag_udp(ip, out, lim, c);
+		c |= umbra_classify_icmp(ip[(ip[0] & 0x0f) * 4]);
+	}
+	out->classes = (uint16_t)c;
+	return UMBRA_PKT_IPV4;
+}
+
+/* A source in one of the /8s only partly special-use (rare). */
+static __attribute__((noinline, cold)) enum umbra_pkt_class
+tag_part(const uint8_t *ip, struct ft_pkt *out, uint32_t lim, uint32_t k)
+{
+	k |= umbra_bogon_part(out->src_ip) << UMBRA_CLASS_SPOOFED;
+	return tag_rest(ip, out, lim, k & UMBRA_CLASS_BIT(UMBRA_CLASS_SPOOFED));
+}
+
+/* lim: the transport bytes inside the capture and the total length.  The
+ * spoofed test is umbra_spoofed()'s, with its rare branch a tail call, so
+ * that this function saves no register. */
+static __attribute__((noinline)) enum umbra_pkt_class
+tag(const uint8_t *ip, struct ft_pkt *out, uint32_t lim)
+{
+	uint32_t k = umbra_spoofed_quick(out->src_ip, out->dst_ip);
+
+	if (unlikely(k & UMBRA_BOGON_PART))
+		return tag_part(ip, out, lim, k);
+	return tag_rest(ip, out, lim, k & UMBRA_CLASS_BIT(UMBRA_CLASS_SPOOFED));
+}
+
+/* The IPv4 header at ip, with avail captured bytes from it on; *ipp = ip.
+ * Inlined into the Ethernet fast path; every other path calls
+ * decode_ipv4(). */
+static inline __attribute__((always_inline)) enum umbra_pkt_class
+decode_ipv4_inline(const uint8_t *ip, uint32_t avail, struct ft_pkt *out,
+                   const uint8_t **ipp)
+{
+	*ipp = ip;
 	if (unlikely(avail < 20))
 		return UMBRA_PKT_MALFORMED;
 
@@ -105,7 +180,7 @@ decode_ipv4_inline(const uint8_t *ip, uint32_t avail, struct ft_pkt *out)
 	/* Transport fields: offset 0 (MF may be set), and the header wholly
 	 * inside both the capture and the IP total length. */
 	if (unlikely((rd16(ip + 6) & 0x1fff) != 0))
-		return UMBRA_PKT_IPV4;
+		return tag(ip, out, 0);
 
 	const uint8_t *l4 = ip + hlen;
 	uint32_t lim = (tot < avail ? tot : avail) - hlen;
@@ -144,26 +219,28 @@ decode_ipv4_inline(const uint8_t *ip, uint32_t avail, struct ft_pkt *out)
 	default:
 		break;
 	}
-	return UMBRA_PKT_IPV4;
+	return tag(ip, out, lim);
 }
 
 static __attribute__((noinline)) enum umbra_pkt_class
-decode_ipv4(const uint8_t *ip, uint32_t avail, struct ft_pkt *out)
+decode_ipv4(const uint8_t *ip, uint32_t avail, struct ft_pkt *out,
+            const uint8_t **ipp)
 {
-	return decode_ipv4_inline(ip, avail, out);
+	return decode_ipv4_inline(ip, avail, out, ipp);
 }
 
 /* An IP header chosen by its version nibble; bad is the class of a nibble
  * other than 4 or 6 (and of no nibble at all). */
 static inline enum umbra_pkt_class
 decode_by_version(const uint8_t *p, uint32_t caplen, uint32_t off,
-                  enum umbra_pkt_class bad, struct ft_pkt *out)
+                  enum umbra_pkt_class bad, struct ft_pkt *out,
+                  const uint8_t **ipp)
 {
 	if (unlikely(off >= caplen))
 		return bad;
 	switch (p[off] >> 4) {
 	case 4:
-		return decode_ipv4(p + off, caplen - off, out);
+		return decode_ipv4(p + off, caplen - off, out, ipp);
 	case 6:
 		return UMBRA_PKT_IPV6;
 	default:
@@ -174,10 +251,10 @@ decode_by_version(const uint8_t *p, uint32_t caplen, uint32_t off,
 /* A PPP protocol number, already read; the payload starts at off. */
 static inline enum umbra_pkt_class
 decode_ppp_proto(const uint8_t *p, uint32_t caplen, uint32_t off,
-                 uint32_t proto, struct ft_pkt *out)
+                 uint32_t proto, struct ft_pkt *out, const uint8_t **ipp)
 {
 	if (proto == PPP_IPV4)
-		return decode_ipv4(p + off, caplen - off, out);
+		return decode_ipv4(p + off, caplen - off, out, ipp);
 	if (proto == PPP_IPV6)
 		return UMBRA_PKT_IPV6;
 	return UMBRA_PKT_NONIP;
@@ -186,20 +263,22 @@ decode_ppp_proto(const uint8_t *p, uint32_t caplen, uint32_t off,
 /* A PPP protocol field at off, one byte when compressed (odd first byte,
  * RFC 1661 section 6.5) or two. */
 static enum umbra_pkt_class decode_ppp_field(const uint8_t *p, uint32_t caplen,
-                                             uint32_t off, struct ft_pkt *out)
+                                             uint32_t off, struct ft_pkt *out,
+                                             const uint8_t **ipp)
 {
 	if (unlikely(off >= caplen))
 		return UMBRA_PKT_NONIP;
 	if (p[off] & 1)
-		return decode_ppp_proto(p, caplen, off + 1, p[off], out);
+		return decode_ppp_proto(p, caplen, off + 1, p[off], out, ipp);
 	if (unlikely(caplen - off < 2))
 		return UMBRA_PKT_NONIP;
-	return decode_ppp_proto(p, caplen, off + 2, rd16(p + off), out);
+	return decode_ppp_proto(p, caplen, off + 2, rd16(p + off), out, ipp);
 }
 
 /* An MPLS label stack at off, then IPv4 or IPv6 by the version nibble. */
 static enum umbra_pkt_class decode_mpls(const uint8_t *p, uint32_t caplen,
-                                        uint32_t off, struct ft_pkt *out)
+                                        uint32_t off, struct ft_pkt *out,
+                                        const uint8_t **ipp)
 {
 	for (;;) {
 		if (unlikely(caplen - off < MPLS_HLEN))
@@ -209,19 +288,18 @@ static enum umbra_pkt_class decode_mpls(const uint8_t *p, uint32_t caplen,
 		if (bos)
 			break;
 	}
-	return decode_by_version(p, caplen, off, UMBRA_PKT_NONIP, out);
+	return decode_by_version(p, caplen, off, UMBRA_PKT_NONIP, out, ipp);
 }
 
 /* The payload of an ethertype at off: IP, or VLAN tags, MPLS labels and
  * PPPoE in front of it. */
-static inline enum umbra_pkt_class decode_ethertype(const uint8_t *p,
-                                                    uint32_t caplen,
-                                                    uint32_t off, uint32_t type,
-                                                    struct ft_pkt *out)
+static inline enum umbra_pkt_class
+decode_ethertype(const uint8_t *p, uint32_t caplen, uint32_t off, uint32_t type,
+                 struct ft_pkt *out, const uint8_t **ipp)
 {
 	for (;;) {
 		if (likely(type == ETHERTYPE_IPV4))
-			return decode_ipv4(p + off, caplen - off, out);
+			return decode_ipv4(p + off, caplen - off, out, ipp);
 		switch (type) {
 		case ETHERTYPE_8021Q:
 		case ETHERTYPE_8021AD:
@@ -235,13 +313,13 @@ static inline enum umbra_pkt_class decode_ethertype(const uint8_t *p,
 			return UMBRA_PKT_IPV6;
 		case ETHERTYPE_MPLS:
 		case ETHERTYPE_MPLSM:
-			return decode_mpls(p, caplen, off, out);
+			return decode_mpls(p, caplen, off, out, ipp);
 		case ETHERTYPE_PPPOES:
 			if (unlikely(caplen - off < PPPOE_HLEN + 2))
 				return UMBRA_PKT_NONIP;
 			return decode_ppp_proto(p, caplen, off + PPPOE_HLEN + 2,
-			                        rd16(p + off + PPPOE_HLEN),
-			                        out);
+			                        rd16(p + off + PPPOE_HLEN), out,
+			                        ipp);
 		default:
 			/* 802.3 lengths (< 0x0600) and every other type */
 			return UMBRA_PKT_NONIP;
@@ -251,11 +329,12 @@ static inline enum umbra_pkt_class decode_ethertype(const uint8_t *p,
 
 /* A 4-byte BSD address family (DLT_NULL, DLT_LOOP). */
 static enum umbra_pkt_class decode_af(const uint8_t *p, uint32_t caplen,
-                                      uint32_t af, struct ft_pkt *out)
+                                      uint32_t af, struct ft_pkt *out,
+                                      const uint8_t **ipp)
 {
 	switch (af) {
 	case 2:
-		return decode_ipv4(p + 4, caplen - 4, out);
+		return decode_ipv4(p + 4, caplen - 4, out, ipp);
 	case 24:
 	case 28:
 	case 30:
@@ -265,8 +344,9 @@ static enum umbra_pkt_class decode_af(const uint8_t *p, uint32_t caplen,
 	}
 }
 
-enum umbra_pkt_class umbra_decode(const struct umbra_frame *frame,
-                                  struct ft_pkt *out)
+static inline __attribute__((always_inline)) enum umbra_pkt_class
+decode_frame(const struct umbra_frame *frame, struct ft_pkt *out,
+             const uint8_t **ipp)
 {
 	const uint8_t *p = frame->data;
 	uint32_t caplen = frame->caplen;
@@ -274,28 +354,32 @@ enum umbra_pkt_class umbra_decode(const struct umbra_frame *frame,
 	/* The common case: untagged Ethernet carrying IPv4. */
 	if (likely(frame->link == UMBRA_LINK_ETHERNET && caplen >= ETH_HLEN &&
 	           rd16(p + 12) == ETHERTYPE_IPV4))
-		return decode_ipv4_inline(p + ETH_HLEN, caplen - ETH_HLEN, out);
+		return decode_ipv4_inline(p + ETH_HLEN, caplen - ETH_HLEN, out,
+		                          ipp);
 
 	switch (frame->link) {
 	case UMBRA_LINK_ETHERNET:
 		if (unlikely(caplen < ETH_HLEN))
 			return UMBRA_PKT_NONIP;
-		return decode_ethertype(p, caplen, ETH_HLEN, rd16(p + 12), out);
+		return decode_ethertype(p, caplen, ETH_HLEN, rd16(p + 12), out,
+		                        ipp);
 	case UMBRA_LINK_RAW:
-		return decode_by_version(p, caplen, 0, UMBRA_PKT_MALFORMED,
-		                         out);
+		return decode_by_version(p, caplen, 0, UMBRA_PKT_MALFORMED, out,
+		                         ipp);
 	case UMBRA_LINK_IPV4:
-		return decode_ipv4(p, caplen, out);
+		return decode_ipv4(p, caplen, out, ipp);
 	case UMBRA_LINK_IPV6:
 		return UMBRA_PKT_IPV6;
 	case UMBRA_LINK_SLL:
 		if (unlikely(caplen < SLL_HLEN))
 			return UMBRA_PKT_NONIP;
-		return decode_ethertype(p, caplen, SLL_HLEN, rd16(p + 14), out);
+		return decode_ethertype(p, caplen, SLL_HLEN, rd16(p + 14), out,
+		                        ipp);
 	case UMBRA_LINK_SLL2:
 		if (unlikely(caplen < SLL2_HLEN))
 			return UMBRA_PKT_NONIP;
-		return decode_ethertype(p, caplen, SLL2_HLEN, rd16(p), out);
+		return decode_ethertype(p, caplen, SLL2_HLEN, rd16(p), out,
+		                        ipp);
 	case UMBRA_LINK_NULL: {
 		if (unlikely(caplen < 4))
 			return UMBRA_PKT_NONIP;
@@ -304,27 +388,43 @@ enum umbra_pkt_class umbra_decode(const struct umbra_frame *frame,
 		uint32_t af = rd32le(p);
 		if (af > 0xffff)
 			af = rd32(p);
-		return decode_af(p, caplen, af, out);
+		return decode_af(p, caplen, af, out, ipp);
 	}
 	case UMBRA_LINK_LOOP:
 		if (unlikely(caplen < 4))
 			return UMBRA_PKT_NONIP;
-		return decode_af(p, caplen, rd32(p), out);
+		return decode_af(p, caplen, rd32(p), out, ipp);
 	case UMBRA_LINK_PPP: {
 		uint32_t off = 0;
 		if (caplen >= 2 && p[0] == 0xff && p[1] == 0x03)
 			off = 2;
-		return decode_ppp_field(p, caplen, off, out);
+		return decode_ppp_field(p, caplen, off, out, ipp);
 	}
 	case UMBRA_LINK_PPP_HDLC:
 		/* PPP in HDLC framing (ff 03), else Cisco HDLC: address,
 		 * control, ethertype. */
 		if (caplen >= 2 && p[0] == 0xff && p[1] == 0x03)
-			return decode_ppp_field(p, caplen, 2, out);
+			return decode_ppp_field(p, caplen, 2, out, ipp);
 		if (unlikely(caplen < 4))
 			return UMBRA_PKT_NONIP;
-		return decode_ethertype(p, caplen, 4, rd16(p + 2), out);
+		return decode_ethertype(p, caplen, 4, rd16(p + 2), out, ipp);
 	default:
 		return UMBRA_PKT_NONIP;
 	}
+}
+
+enum umbra_pkt_class umbra_decode(const struct umbra_frame *frame,
+                                  struct ft_pkt *out)
+{
+	const uint8_t *ip;
+	return decode_frame(frame, out, &ip);
+}
+
+enum umbra_pkt_class umbra_decode_at(const struct umbra_frame *frame,
+                                     struct ft_pkt *out, uint32_t *ip_off)
+{
+	const uint8_t *ip = frame->data;
+	enum umbra_pkt_class c = decode_frame(frame, out, &ip);
+	*ip_off = (uint32_t)(ip - frame->data);
+	return c;
 }

@@ -3,6 +3,7 @@
  * umbra_decode() turns one frame into the compact summary an aggregator needs.
  * It runs once per packet on the capture thread: no allocation, no locks, no
  * syscalls, no logging.  It never reads outside [data, data + caplen).
+ * It also tags each IPv4 packet with its classes (classify.h).
  */
 #ifndef UMBRA_DECODE_H
 #define UMBRA_DECODE_H
@@ -44,14 +45,21 @@ struct ft_pkt {
 	    tcp_hlen;  /* TCP data offset * 4 when FT_PKT_L4 and TCP, else 0 */
 	uint8_t flags; /* FT_PKT_* */
 	uint8_t ctrl;  /* control message type when FT_PKT_CTRL (ring.h) */
-	uint16_t pad;
+	uint16_t classes; /* UMBRA_CLASS_* bits (classify.h) */
 };
 _Static_assert(sizeof(struct ft_pkt) == 24, "ft_pkt must stay 24 bytes");
 
 /* Decode one frame.  Returns its class; *out is filled only for
- * UMBRA_PKT_IPV4 (and then completely, unused fields zero). */
+ * UMBRA_PKT_IPV4 (and then completely, unused fields zero, with the
+ * packet's classes: classify.h). */
 enum umbra_pkt_class umbra_decode(const struct umbra_frame *frame,
                                   struct ft_pkt *out);
+
+/* The same, and for UMBRA_PKT_IPV4 also where the IPv4 header starts:
+ * *ip_off bytes into frame->data (the rules' pcap filters run on the
+ * packet from there).  *ip_off is unspecified for other classes. */
+enum umbra_pkt_class umbra_decode_at(const struct umbra_frame *frame,
+                                     struct ft_pkt *out, uint32_t *ip_off);
 
 /* Hash of an IPv4 source address onto [0, n): the same source always lands on
  * the same aggregator.  n >= 1. */

@@ -20,6 +20,11 @@ struct umbra_err {
 
 /* Write a message into err (if err is non-NULL).  Returns -code-as-given
  * unchanged so callers can write `return umbra_err_set(err, -EINVAL, ...)`. */
+/* Write "expected ..., got ..."-style text into why[n] and return -EINVAL:
+ * for checks that report into a caller's buffer. */
+int umbra_say(char *why, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 int umbra_err_set(struct umbra_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -88,6 +88,15 @@ void ftable_add_burst(struct ftable *t, const struct ft_pkt *p, uint32_t n);
  * left unchanged; call ftable_reset() afterwards.  Returns 0 or -ENOMEM. */
 int ftable_emit(struct ftable *t, int64_t start, struct ftrun *run);
 
+/* The same, with the source meta-data fields (maxmind_*, netacq_*,
+ * prefix2asn) of every record looked up in meta (meta.h; NULL: "??" and
+ * 0, as ftable_emit).  One lookup per source, not per record: the records
+ * of a source are adjacent in the sorted order.  The caller holds meta for
+ * the whole call, so every record of the run comes from one set. */
+struct meta_set;
+int ftable_emit_meta(struct ftable *t, int64_t start, struct ftrun *run,
+                     const struct meta_set *meta);
+
 /* Bytes held by the table (entries, index, arena), for stats. */
 uint64_t ftable_memory(const struct ftable *t);
 

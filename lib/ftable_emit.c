@@ -1,5 +1,6 @@
 /* ftable_emit.c: the interval end of one aggregator: sort the flowtuples,
- * finish each record and encode it (see ftable_emit() in ftable.h).
+ * finish each record, tag it with its source's meta-data (looked up once
+ * per source: meta.h) and encode it (see ftable_emit() in ftable.h).
  *
  * Runs on the aggregator thread, so the N aggregators encode in parallel and
  * the merger only interleaves ready-made bytes.
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "ft4.h"
+#include "meta.h"
 
 struct sort_item {
 	uint64_t hi;
@@ -114,13 +116,23 @@ static void prefetch_sets(const struct ft_cold *c)
 			__builtin_prefetch(sets[k]->u.slots);
 }
 
+static void put_tags(const struct meta_tags *m, struct ft4_record *r)
+{
+	memcpy(r->maxmind_continent, m->maxmind_continent, 3);
+	memcpy(r->maxmind_country, m->maxmind_country, 3);
+	memcpy(r->netacq_continent, m->netacq_continent, 3);
+	memcpy(r->netacq_country, m->netacq_country, 3);
+	r->prefix2asn = m->prefix2asn;
+}
+
 static int finish_record(const struct ft_entry *e, int64_t start,
-                         struct emit_scratch *s, struct ft4_record *r)
+                         const struct meta_tags *tags, struct emit_scratch *s,
+                         struct ft4_record *r)
 {
 	int tcp = e->proto == 6, tcpudp = tcp || e->proto == 17;
 
 	memset(r, 0, sizeof *r);
-	ft4_record_clear_meta(r);
+	put_tags(tags, r);
 	r->time = start;
 	r->src_ip = e->src_ip;
 	r->dst_net = e->dst_net;
@@ -167,7 +179,14 @@ static int finish_record(const struct ft_entry *e, int64_t start,
 
 int ftable_emit(struct ftable *t, int64_t start, struct ftrun *run)
 {
+	return ftable_emit_meta(t, start, run, NULL);
+}
+
+int ftable_emit_meta(struct ftable *t, int64_t start, struct ftrun *run,
+                     const struct meta_set *meta)
+{
 	struct emit_scratch s = {0};
+	struct meta_tags tags;
 	struct sort_item *items, *tmp;
 	int rc = 0;
 
@@ -223,7 +242,12 @@ int ftable_emit(struct ftable *t, int64_t start, struct ftrun *run)
 			if (a->cold)
 				prefetch_sets(a->cold);
 		}
-		rc = finish_record(e, start, &s, &r);
+		/* the records of a source are adjacent: one lookup each */
+		int new_src = i == 0 || e->src_ip != last_src;
+		if (new_src)
+			meta_lookup(meta, e->src_ip, &tags);
+		last_src = e->src_ip;
+		rc = finish_record(e, start, &tags, &s, &r);
 		if (rc < 0)
 			break;
 		rc = ftrun_reserve(run, 1, FT4_MAX_ENCODED);
@@ -234,9 +258,7 @@ int ftable_emit(struct ftable *t, int64_t start, struct ftrun *run)
 		k->hi = items[i].hi;
 		k->lo = items[i].lo;
 		k->end = (uint32_t)run->enc_len;
-		if (i == 0 || e->src_ip != last_src)
-			run->nsrc++;
-		last_src = e->src_ip;
+		run->nsrc += new_src;
 	}
 	free(s.values);
 	free(s.counts);

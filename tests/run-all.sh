@@ -67,7 +67,7 @@ bootstrap
 stage gcc "$TOP/build" ""
 stage asan "$TOP/build-asan" "CC=clang --enable-sanitizers=asan --enable-fuzzers"
 stage tsan "$TOP/build-tsan" "--enable-sanitizers=tsan --without-systemd" \
-	"e2e/test_systemd.sh unit/test_spsc e2e/test_threads_identical.sh e2e/test_real_traces.sh e2e/test_signals.sh e2e/test_live_afpacket.sh"
+	"e2e/test_systemd.sh unit/test_spsc e2e/test_threads_identical.sh e2e/test_real_traces.sh e2e/test_signals.sh e2e/test_live_afpacket.sh unit/test_meta e2e/test_meta.sh"
 
 echo "=== format: clang-format on every C file"
 unformatted=$(cd "$TOP" && for f in lib/*.[ch] daemon/*.[ch] tools/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/e2e/*.c tests/bench/*.c tests/common/*.[ch]; do

@@ -128,7 +128,8 @@ static void scanner_syn(struct gen *g, struct scanner *sc, struct tcpseg *t)
 	t->flags = TH_SYN;
 }
 
-/* masscan-like: fixed source port per scan, IP ID 54321, window 1024. */
+/* masscan-like: fixed source port per scan, window 1024, and masscan's IP
+ * ID: the low 16 bits of destination ^ destination port ^ sequence. */
 static size_t b_masscan(struct gen *g, uint8_t *f)
 {
 	struct scanner *sc = &g->masscan[below(&g->rng, NMASSCAN)];
@@ -137,6 +138,7 @@ static size_t b_masscan(struct gen *g, uint8_t *f)
 	scanner_syn(g, sc, &t);
 	t.sport = sc->sport;
 	t.dport = sc->ports[below(&g->rng, sc->nports)];
+	t.ip.id = (uint16_t)(t.ip.dst ^ t.dport ^ t.seq);
 	t.win = 1024;
 	t.fp = FP_RAW;
 	return tcp4_frame(f, &t, g->now_us);
