@@ -153,4 +153,5 @@ echo
 echo "== Avro writer (1.44M records)"
 (cd "$W" && "$B/tests/bench/bench_writer")
 echo; echo "== pfx2as prefix-to-AS table (900k synthetic prefixes)"; make -C "$B/tests" bench/bench_pfx2as > /dev/null && "$B/tests/bench/bench_pfx2as" "$W"
+echo; echo "== geo lookups (the Country-sized geo1.mmdb above)"; make -C "$B/tests" bench/bench_geo > /dev/null && "$B/tests/bench/bench_geo" "$W/geo1.mmdb"
 if [ "${UMBRA_BENCH_LIVE:-1}" = 1 ]; then "$TOP/tests/bench/bench_live.sh" "$B"; fi

@@ -327,6 +327,118 @@ static void test_crosscheck(void **state)
 	}
 }
 
+/* Networks that nest in 0.0.0.0/0, adjacent ones with the same codes, a
+ * /32 inside a /8, a /16 cut into 256 /24s with a /32 inside one. */
+static void test_edges(void **state)
+{
+	(void)state;
+	static char args[256 * 32 + 256];
+	struct umbra_err err = {{0}};
+	struct geo_db *g;
+	size_t o;
+
+	o = (size_t)snprintf(args, sizeof args,
+	                     "0.0.0.0/0=EU:FR 10.0.0.0/8=NA:US "
+	                     "10.0.0.5/32=AS:JP 20.0.0.0/16=EU:DE "
+	                     "20.1.0.0/16=EU:DE 20.2.0.0/15=EU:DE ");
+	for (unsigned x = 0; x < 256; x++)
+		o += (size_t)snprintf(
+		    args + o, sizeof args - o, "30.0.%u.0/24=%s:%c%c ", x,
+		    x % 3 ? "EU" : "AS", 'A' + x % 2, 'A' + x / 26 % 26);
+	snprintf(args + o, sizeof args - o, "30.0.7.9/32=AF:ZA");
+	for (int v6 = 0; v6 < 2; v6++) {
+		g = geo_open(mkdb("edges.mmdb", v6 ? "-6" : "", args), &err);
+		if (!g)
+			fail_msg("%s", err.msg);
+		expect(g, ip(0, 0, 0, 0), 1, "EU", "FR");
+		expect(g, ip(255, 255, 255, 255), 1, "EU", "FR");
+		expect(g, ip(9, 255, 255, 255), 1, "EU", "FR");
+		expect(g, ip(10, 0, 0, 0), 1, "NA", "US");
+		expect(g, ip(10, 0, 0, 4), 1, "NA", "US");
+		expect(g, ip(10, 0, 0, 5), 1, "AS", "JP");
+		expect(g, ip(10, 0, 0, 6), 1, "NA", "US");
+		expect(g, ip(10, 255, 255, 255), 1, "NA", "US");
+		expect(g, ip(11, 0, 0, 0), 1, "EU", "FR");
+		expect(g, ip(19, 255, 255, 255), 1, "EU", "FR");
+		for (unsigned b = 0; b < 4; b++) {
+			expect(g, ip(20, b, 0, 0), 1, "EU", "DE");
+			expect(g, ip(20, b, 255, 255), 1, "EU", "DE");
+		}
+		expect(g, ip(20, 4, 0, 0), 1, "EU", "FR");
+		expect(g, ip(29, 255, 255, 255), 1, "EU", "FR");
+		for (unsigned x = 0; x < 256; x++) {
+			char c[3] = {(char)('A' + x % 2),
+			             (char)('A' + x / 26 % 26), 0};
+			const char *k = x % 3 ? "EU" : "AS";
+
+			expect(g, ip(30, 0, x, 0), 1, k, c);
+			expect(g, ip(30, 0, x, 128), 1, k, c);
+			expect(g, ip(30, 0, x, 255), 1, k, c);
+		}
+		expect(g, ip(30, 0, 7, 8), 1, "EU", "BA");
+		expect(g, ip(30, 0, 7, 9), 1, "AF", "ZA");
+		expect(g, ip(30, 0, 7, 10), 1, "EU", "BA");
+		expect(g, ip(30, 1, 0, 0), 1, "EU", "FR");
+		geo_close(g);
+	}
+	/* an IPv6 database where all of ::/96 is in one network (the
+	 * writer still cuts out ::ffff:0:0/96, for its alias to IPv4) */
+	g = geo_open(mkdb("all.mmdb", "-6", "::/64=EU:FR"), &err);
+	if (!g)
+		fail_msg("%s", err.msg);
+	expect(g, ip(0, 0, 0, 0), 1, "EU", "FR");
+	expect(g, ip(128, 0, 0, 0), 1, "EU", "FR");
+	expect(g, ip(255, 255, 255, 255), 1, "EU", "FR");
+	geo_close(g);
+}
+
+/* Search nodes shared by two paths at one depth (the format allows it):
+ * a chain of 32 nodes down to 0.0.0.0/32 and 0.0.0.1/32, then node i's
+ * right record made its left one (node i + 1), so that the last bits of
+ * the address before the last one no longer matter.  From nodes 29 and
+ * 30: 8 addresses, walked once per path; from all of them: 2^32, past
+ * what the open expands (the lookups then go through libmaxminddb). */
+static void test_shared_nodes(void **state)
+{
+	(void)state;
+	const char *chain =
+	    mkdb("chain.mmdb", "", "0.0.0.0/32=EU:FR 0.0.0.1/32=NA:US");
+	size_t n;
+	char *d = slurp(chain, &n), *c = malloc(n);
+	struct umbra_err err = {{0}};
+	struct geo_db *g;
+
+	/* the writer's layout: node i at depth i, left record i + 1 (24-bit
+	 * records, 6 bytes a node) */
+	for (int i = 0; i < 31; i++)
+		assert_int_equal((uint8_t)d[6 * i + 2], i + 1);
+	for (int from = 29; from >= 0; from -= 29) {
+		memcpy(c, d, n);
+		for (int i = from; i < 31; i++)
+			memcpy(c + 6 * i + 3, c + 6 * i, 3);
+		g = geo_open(spit("shared.mmdb", c, n), &err);
+		if (!g)
+			fail_msg("%s", err.msg);
+		for (uint32_t a = 0; a < 8; a++)
+			expect(g, a, 1, a % 2 ? "NA" : "EU",
+			       a % 2 ? "US" : "FR");
+		if (from) {
+			expect(g, 8, 0, "??", "??");
+			expect(g, ip(128, 0, 0, 1), 0, "??", "??");
+		} else {
+			for (int k = 0; k < 1000; k++) {
+				uint32_t a = rnd32() << 16 ^ rnd32();
+				expect(g, a, 1, a % 2 ? "NA" : "EU",
+				       a % 2 ? "US" : "FR");
+			}
+		}
+		assert_int_equal(geo_get_stats(g)->records, 2);
+		geo_close(g);
+	}
+	free(c);
+	free(d);
+}
+
 struct reader {
 	const struct geo_db *g;
 	int bad;
@@ -376,9 +488,13 @@ static void test_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ipv4_db),   cmocka_unit_test(test_ipv6_db),
-	    cmocka_unit_test(test_bad_files), cmocka_unit_test(test_crosscheck),
+	    cmocka_unit_test(test_ipv4_db),
+	    cmocka_unit_test(test_ipv6_db),
+	    cmocka_unit_test(test_bad_files),
+	    cmocka_unit_test(test_crosscheck),
 	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_edges),
+	    cmocka_unit_test(test_shared_nodes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
