@@ -10,8 +10,10 @@
  * that ring stays full its packets are dropped at once.
  * Live threads also close intervals by wall clock (see pipeline.h), and
  * come back from the backend every CAPTURE_POLL_MS to do so and to see a
- * stop request.  File inputs see a stop request between packets: a read
- * that blocks (a pipe on standard input) delays it until data or EOF.
+ * stop request.  File inputs see a stop request between packets, and a
+ * read that waits for data (a pipe, a fifo) is interrupted by the signal
+ * thread (SIGURG to this thread; capfile_set_interrupt()).  bzip2 and xz
+ * input, read by libwandio, is not interrupted.
  */
 #include <errno.h>
 #include <sched.h>
@@ -358,6 +360,12 @@ static int read_file(struct cap_state *s, const char *uri)
 	}
 	src = ops->open(rest, s->pl->cfg, NULL, 0, 1, &err);
 	if (!src) {
+		if (stop_requested(s)) { /* a blocked open, interrupted */
+			log_info("capture %u: %s: stopped on request before "
+			         "any packet",
+			         s->id, uri);
+			return 0;
+		}
 		log_error("%s", err.msg);
 		return -1;
 	}
@@ -376,7 +384,12 @@ static int read_file(struct cap_state *s, const char *uri)
 		}
 		rc = ops->next(src, &f, &err);
 		if (__builtin_expect(rc <= 0, 0)) {
-			if (rc == -ENODATA) {
+			if (rc == -EINTR && stop_requested(s)) {
+				log_info("capture %u: stopping %s on request "
+				         "after %llu packets (its read was "
+				         "waiting for data)",
+				         s->id, uri, (unsigned long long)n);
+			} else if (rc == -ENODATA) {
 				log_warn("%s", err.msg);
 			} else if (rc < 0) {
 				log_error("%s", err.msg);
@@ -509,5 +522,6 @@ void *capture_thread_main(void *arg)
 	done.kind = MSG_CAPTURE_DONE;
 	done.from = s.id;
 	pipe_send(s.push, &done);
+	pipeline_capture_exited(s.pl, s.id);
 	return NULL;
 }

@@ -1,4 +1,5 @@
 /* main.c: umbrad, the Umbra daemon: captures in, flowtuple v4 Avro out. */
+#include <pthread.h>
 #include <stdio.h>
 
 #include "autoconfig.h"
@@ -84,6 +85,7 @@ int main(int argc, char **argv)
 	}
 	if ((rc = prepare(&cfg)) == 0) {
 		memset(&pl, 0, sizeof pl);
+		pthread_mutex_init(&pl.cap_lock, NULL); /* before signals */
 		reload_init(argc, argv, a.config_path, &cfg);
 		signals_start(&pl);
 		rc = pipeline_run(&pl, &cfg); /* drops privileges */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <zmq.h>
 
 #include "block_pool.h"
+#include "capfile.h"
 #include "capture.h"
 #include "ftable.h"
 #include "interval.h"
@@ -227,6 +229,29 @@ static void pin(pthread_t t, const struct umbra_strlist *cpus, uint32_t i,
 		log_debug("%s %u pinned to CPU %d", what, i, cpu);
 }
 
+static void on_sigurg(int sig)
+{
+	(void)sig; /* only there to interrupt a blocked read(2) */
+}
+
+void pipeline_wake_captures(struct pipeline *pl)
+{
+	pthread_mutex_lock(&pl->cap_lock);
+	for (uint32_t i = 0; i < pl->cap_started; i++)
+		if (!pl->cap_exited[i])
+			pthread_kill(pl->cap_tids[i], SIGURG);
+	pthread_mutex_unlock(&pl->cap_lock);
+}
+
+/* A capture thread at its end: no longer a target for SIGURG. */
+void pipeline_capture_exited(struct pipeline *pl, uint32_t id)
+{
+	pthread_mutex_lock(&pl->cap_lock);
+	if (id < STATS_MAX_CAPTURE)
+		pl->cap_exited[id] = 1;
+	pthread_mutex_unlock(&pl->cap_lock);
+}
+
 static int run_topology(struct pipeline *pl, const struct umbra_config *cfg)
 {
 	struct capture_thread_args *cap = NULL;
@@ -240,6 +265,13 @@ static int run_topology(struct pipeline *pl, const struct umbra_config *cfg)
 
 	pl->cfg = cfg;
 	pl->n_agg = cfg->threads ? cfg->threads : auto_threads();
+	{
+		struct sigaction sa = {.sa_handler =
+		                           on_sigurg}; /* no restart */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGURG, &sa, NULL);
+	}
+	capfile_set_interrupt(&pl->stop);
 	atomic_init(&pl->failed, 0);
 	atomic_init(&pl->files_written, 0);
 	atomic_init(&pl->live_stopping, 0);
@@ -396,6 +428,10 @@ static int run_topology(struct pipeline *pl, const struct umbra_config *cfg)
 			                   capture_thread_main,
 			                   &cap[started_cap]) != 0)
 				break;
+			pthread_mutex_lock(&pl->cap_lock);
+			pl->cap_tids[started_cap] = cap_tid[started_cap];
+			pl->cap_started = started_cap + 1;
+			pthread_mutex_unlock(&pl->cap_lock);
 			snprintf(name, sizeof name, "umbra-cap%u",
 			         started_cap & 0xffff);
 			pthread_setname_np(cap_tid[started_cap], name);

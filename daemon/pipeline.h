@@ -26,6 +26,7 @@
 #ifndef UMBRA_PIPELINE_H
 #define UMBRA_PIPELINE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -100,6 +101,12 @@ struct agg_gauge {
 
 struct pipeline {
 	const struct umbra_config *cfg;
+	/* the capture threads, for the signal thread to wake a read that
+	 * waits for data (pipeline_wake_captures); under cap_lock */
+	pthread_mutex_t cap_lock;
+	pthread_t cap_tids[STATS_MAX_CAPTURE];
+	uint8_t cap_exited[STATS_MAX_CAPTURE];
+	uint32_t cap_started;
 	struct umbra_rules *rules; /* what is aggregated (rules.h); NULL:
 	                              every IPv4 packet; read-only while the
 	                              threads run */
@@ -164,6 +171,13 @@ struct merger_args {
 	struct block_pool *pool; /* block compression workers, or NULL */
 };
 void *merger_main(void *arg);
+
+/* From the signal thread, once stop is set: interrupt the reads of the
+ * capture threads still running (SIGURG: a blocked read(2) returns EINTR,
+ * see capfile_set_interrupt()). */
+void pipeline_wake_captures(struct pipeline *pl);
+/* From a capture thread as it ends. */
+void pipeline_capture_exited(struct pipeline *pl, uint32_t id);
 
 /* Send msg on a ZeroMQ socket, retrying on EINTR.  0 or -errno. */
 int pipe_send(void *sock, const struct pipe_msg *msg);

@@ -51,6 +51,7 @@ static void *sig_main(void *arg)
 				    "exiting (send again to exit at once)",
 				    strsignal(sig));
 				atomic_store(&pl->stop, 1);
+				pipeline_wake_captures(pl);
 				notify_send("STOPPING=1");
 			} else {
 				log_warn("%s again: exiting now; the open "

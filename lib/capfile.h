@@ -72,4 +72,11 @@ uint64_t capfile_offset(const struct capfile *cf);
 
 void capfile_close(struct capfile *cf);
 
+/* A stop flag for reads that block (a pipe, a fifo, a terminal): when a
+ * read(2) is interrupted by a signal (EINTR) while *flag is set, it is not
+ * retried and capfile_next() returns -EINTR ("interrupted").  Set once,
+ * before any read; NULL (the default) retries every EINTR.  bzip2 and xz
+ * input (read by libwandio) is not interrupted. */
+void capfile_set_interrupt(const _Atomic int *flag);
+
 #endif

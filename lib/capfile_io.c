@@ -37,20 +37,30 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define CF_ZCHUNK (1u << 20) /* wandio read: a multiple of 4096 */
 
-/* read(2) retried on EINTR: bytes read, 0 at the end, or -errno. */
+static const _Atomic int *interrupt_flag;
+
+void capfile_set_interrupt(const _Atomic int *flag)
+{
+	interrupt_flag = flag;
+}
+
+/* read(2) retried on EINTR unless the interrupt flag is set: bytes read, 0
+ * at the end, or -errno (-EINTR: interrupted on request). */
 static ssize_t read_fd(int fd, uint8_t *dst, size_t n)
 {
 	ssize_t got;
 
 	do
 		got = read(fd, dst, n);
-	while (got < 0 && errno == EINTR);
+	while (got < 0 && errno == EINTR &&
+	       !(interrupt_flag && atomic_load(interrupt_flag)));
 	return got < 0 ? -errno : got;
 }
 

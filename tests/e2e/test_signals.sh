@@ -1,7 +1,9 @@
 #!/bin/bash
 # SIGTERM/SIGINT while reading: the open interval is written and renamed,
 # umbrad exits 0, and no temporary file is left.  Standard input works as an
-# input ("-r -").
+# input ("-r -").  A read that waits for data (a fifo held open, nothing
+# more coming) does not hold a stop back: the open interval is written and
+# umbrad exits 0 at once.
 . "$(dirname "$0")/lib.sh"
 printf 'stats_endpoint: ""\nlog_level: info\n' > "$TMP/c.yaml"
 "$UMBRA_GEN" -q -o "$TMP/big.pcap.gz" -n 3000000 -d 1800 -S 3 || fail "umbra-gen"
@@ -39,4 +41,24 @@ pk=$("$UMBRA_CAT" --summary -f json $(avro_files "$TMP/out") 2>/dev/null |
 	"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["packets"])')
 [ $st -eq 0 ] && [ "$pk" = 2011 ] && pass "-r - reads a pcap from standard input" ||
 	fail "-r -: exit $st, $pk packets: $(tail -2 "$TMP/err")"
+
+# a fifo that stays open with nothing more to read: SIGTERM/SIGINT end it
+for sig in TERM INT; do
+	rm -rf "$TMP/out"
+	fifo_start "$TMP/err" -c "$TMP/c.yaml" -o "$TMP/out"
+	cat "$UMBRA_TRACES/real/ndpi_synscan.pcap" >&3
+	sleep 1 # read, then blocked in read(2) waiting for more
+	t0=$(date +%s%N)
+	kill -"$sig" "$PID"
+	for ((i = 0; i < 50; i++)); do kill -0 "$PID" 2> /dev/null || break; sleep 0.1; done
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	fifo_end
+	pk=$("$UMBRA_CAT" --summary -f json $(avro_files "$TMP/out") 2>/dev/null |
+		"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["packets"])')
+	if [ "$ST" = 0 ] && [ "$pk" = 2011 ] && [ "$ms" -lt 5000 ] && grep -q "waiting for data" "$TMP/err"; then
+		pass "SIG$sig while a fifo waits for data: exit 0 after ${ms} ms, the open interval written ($pk packets)"
+	else
+		fail "SIG$sig on a waiting fifo: exit $ST after ${ms} ms, $pk packets: $(tail -3 "$TMP/err")"
+	fi
+done
 finish
