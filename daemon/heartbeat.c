@@ -4,9 +4,10 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "json_out.h"
 
 int heartbeat_init(struct heartbeat *h, struct pipeline *pl, double now)
 {
@@ -37,48 +38,6 @@ void heartbeat_free(struct heartbeat *h)
 	h->moved = NULL;
 }
 
-struct out {
-	char *p;
-	size_t len, off;
-	int overflow;
-};
-
-static void put(struct out *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->p + o->off, o->len - o->off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->off)
-		o->overflow = 1;
-	else
-		o->off += (size_t)n;
-}
-
-/* A JSON string of text the daemon controls (URIs, monitor names):
- * quotes, backslashes and control bytes escaped. */
-static void put_string(struct out *o, const char *s)
-{
-	put(o, "\"");
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			put(o, "\\%c", c);
-		else if (c < 0x20)
-			put(o, "\\u%04x", c);
-		else
-			put(o, "%c", c);
-	}
-	put(o, "\"");
-}
-
 static double rate(uint64_t now, uint64_t then, double dt)
 {
 	return dt > 0 && now >= then ? (double)(now - then) / dt : 0.0;
@@ -88,7 +47,7 @@ int heartbeat_format(struct heartbeat *h, char *buf, size_t len, double wall,
                      double now)
 {
 	struct pipeline *pl = h->pl;
-	struct out o = {buf, len, 0, 0};
+	struct json_out o = json_out_init(buf, len);
 	double dt = now - h->last;
 	uint64_t pk = 0, bd = 0, qd = 0, pk0 = 0, d0 = 0;
 	int64_t open = INT64_MIN;
@@ -107,16 +66,17 @@ int heartbeat_format(struct heartbeat *h, char *buf, size_t len, double wall,
 		if (o1 > open)
 			open = o1;
 	}
-	put(&o, "{\"version\":%d,\"monitor\":", HEARTBEAT_VERSION);
-	put_string(&o, pl->cfg->monitor);
-	put(&o,
-	    ",\"time\":%.3f,\"uptime_seconds\":%.3f,\"live\":%s"
-	    ",\"open_interval\":%" PRId64 ",\"packets\":%" PRIu64
-	    ",\"pps\":%.1f,\"drops\":{\"backend\":%" PRIu64
-	    ",\"queue\":%" PRIu64 "},\"drops_per_second\":%.1f,\"capture\":[",
-	    wall, now - h->started, pl->n_live ? "true" : "false",
-	    open == INT64_MIN ? (int64_t)0 : open, pk, rate(pk, pk0, dt), bd,
-	    qd, rate(bd + qd, d0, dt));
+	json_printf(&o, "{\"version\":%d,\"monitor\":", HEARTBEAT_VERSION);
+	json_string(&o, pl->cfg->monitor);
+	json_printf(&o,
+	            ",\"time\":%.3f,\"uptime_seconds\":%.3f,\"live\":%s"
+	            ",\"open_interval\":%" PRId64 ",\"packets\":%" PRIu64
+	            ",\"pps\":%.1f,\"drops\":{\"backend\":%" PRIu64
+	            ",\"queue\":%" PRIu64
+	            "},\"drops_per_second\":%.1f,\"capture\":[",
+	            wall, now - h->started, pl->n_live ? "true" : "false",
+	            open == INT64_MIN ? (int64_t)0 : open, pk,
+	            rate(pk, pk0, dt), bd, qd, rate(bd + qd, d0, dt));
 	for (uint32_t i = 0; i < pl->n_cap; i++) {
 		struct capture_gauge *g = &pl->gauges[i];
 		uint64_t p =
@@ -125,21 +85,22 @@ int heartbeat_format(struct heartbeat *h, char *buf, size_t len, double wall,
 		                                  memory_order_relaxed);
 		uint64_t q =
 		    atomic_load_explicit(&g->queue_drops, memory_order_relaxed);
-		put(&o, "%s{\"id\":%u,\"input\":", i ? "," : "", i);
-		put_string(&o, pl->cap_input[i]);
-		put(&o,
-		    ",\"queue\":%u,\"packets\":%" PRIu64
-		    ",\"pps\":%.1f,\"backend_drops\":%" PRIu64
-		    ",\"queue_drops\":%" PRIu64 ",\"drops_per_second\":%.1f"
-		    ",\"open_interval\":%" PRId64 "}",
-		    pl->cap_queue[i], p, rate(p, h->prev[i], dt), b, q,
-		    rate(b + q, h->prev_d[i], dt),
-		    (int64_t)atomic_load_explicit(&g->open,
-		                                  memory_order_relaxed));
+		json_printf(&o, "%s{\"id\":%u,\"input\":", i ? "," : "", i);
+		json_string(&o, pl->cap_input[i]);
+		json_printf(&o,
+		            ",\"queue\":%u,\"packets\":%" PRIu64
+		            ",\"pps\":%.1f,\"backend_drops\":%" PRIu64
+		            ",\"queue_drops\":%" PRIu64
+		            ",\"drops_per_second\":%.1f"
+		            ",\"open_interval\":%" PRId64 "}",
+		            pl->cap_queue[i], p, rate(p, h->prev[i], dt), b, q,
+		            rate(b + q, h->prev_d[i], dt),
+		            (int64_t)atomic_load_explicit(
+		                &g->open, memory_order_relaxed));
 		h->prev[i] = p;
 		h->prev_d[i] = b + q;
 	}
-	put(&o, "],\"aggregators\":[");
+	json_printf(&o, "],\"aggregators\":[");
 	for (uint32_t a = 0; a < pl->n_agg; a++) {
 		double worst = 0;
 		for (uint32_t c = 0; c < pl->n_cap; c++) {
@@ -148,12 +109,12 @@ int heartbeat_format(struct heartbeat *h, char *buf, size_t len, double wall,
 			if (f > worst)
 				worst = f;
 		}
-		put(&o, "%s{\"id\":%u,\"queue_fill\":%.4f}", a ? "," : "", a,
-		    worst);
+		json_printf(&o, "%s{\"id\":%u,\"queue_fill\":%.4f}",
+		            a ? "," : "", a, worst);
 	}
-	put(&o, "]}");
+	json_printf(&o, "]}");
 	h->last = now;
-	return o.overflow ? -ENOSPC : (int)o.off;
+	return json_out_end(&o);
 }
 
 int heartbeat_alive(struct heartbeat *h, double now, double stall, char *who,
