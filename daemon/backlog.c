@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ftrun.h"
 #include "log.h"
 
@@ -34,13 +35,6 @@ struct backlog_entry {
 	uint32_t nruns;
 	struct ftrun *runs[];
 };
-
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Interval start as "YYYY-MM-DDTHH:MM:SSZ" (the merger's log form). */
 static const char *when(int64_t start, char buf[32])

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "capture.h"
+#include "clock.h"
 
 struct lt_src {
 	libtrace_t *trace;
@@ -124,23 +125,16 @@ lt_open_live(const char *uri, const struct umbra_config *cfg, void *shared,
 	return open_any(uri, cfg, 1, err);
 }
 
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* The live read: trace_event() until a packet, the end, or about
  * CAPTURE_POLL_MS without one.  Returns trace_read_packet's convention, or
  * -EAGAIN. */
 static int read_event(struct lt_src *s)
 {
-	double deadline = mono_ms() + CAPTURE_POLL_MS;
+	double deadline = mono_now() * 1e3 + CAPTURE_POLL_MS;
 
 	for (;;) {
 		libtrace_eventobj_t ev = trace_event(s->trace, s->packet);
-		double left = deadline - mono_ms();
+		double left = deadline - mono_now() * 1e3;
 		switch (ev.type) {
 		case TRACE_EVENT_PACKET:
 			return ev.size;

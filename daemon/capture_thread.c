@@ -22,6 +22,7 @@
 #include <zmq.h>
 
 #include "capture.h"
+#include "clock.h"
 #include "decode.h"
 #include "interval.h"
 #include "log.h"
@@ -56,13 +57,6 @@ struct cap_state {
 	struct capture_drops drops_seen;
 };
 
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void flush_all(struct cap_state *s)
 {
 	for (uint32_t a = 0; a < s->pl->n_agg; a++) {
@@ -80,7 +74,7 @@ static __attribute__((noinline)) int
 wait_room(struct cap_state *s, struct spsc_ring *r, double max_ms)
 {
 	unsigned spins = 0;
-	double deadline = max_ms >= 0 ? mono_ms() + max_ms : 0;
+	double deadline = max_ms >= 0 ? mono_now() * 1e3 + max_ms : 0;
 
 	flush_all(s);
 	while (spsc_free_slots(r) == 0) {
@@ -90,7 +84,7 @@ wait_room(struct cap_state *s, struct spsc_ring *r, double max_ms)
 			struct timespec ts = {0, 50000};
 			nanosleep(&ts, NULL);
 			if (max_ms >= 0 && (spins & 15) == 0 &&
-			    mono_ms() > deadline)
+			    mono_now() * 1e3 > deadline)
 				return 0;
 		}
 	}

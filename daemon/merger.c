@@ -17,6 +17,7 @@
 #include <zmq.h>
 
 #include "backlog.h"
+#include "clock.h"
 #include "ftrun.h"
 #include "heartbeat.h"
 #include "log.h"
@@ -46,20 +47,6 @@ struct merger {
 	uint32_t agg_done, cap_done;
 	uint64_t intervals;
 };
-
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static struct pending *pending_get(struct merger *m, int64_t start)
 {
