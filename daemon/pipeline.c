@@ -90,6 +90,7 @@ static uint32_t auto_threads(void)
 struct live_input {
 	const struct capture_ops *ops;
 	const char *uri;
+	const char *rest; /* what the backend opens (capture_pick) */
 	void *shared;
 	int prepared;
 	uint32_t first, n; /* capture threads [first, first + n) */
@@ -132,7 +133,7 @@ static int inputs_kind(const struct umbra_strlist *inputs)
 	return live ? 1 : 0;
 }
 
-static void live_close(struct pipeline *pl, struct live_set *ls)
+static void live_close(struct live_set *ls)
 {
 	for (size_t i = 0; ls->in && i < ls->n_in; i++) {
 		struct live_input *in = &ls->in[i];
@@ -144,7 +145,6 @@ static void live_close(struct pipeline *pl, struct live_set *ls)
 	}
 	free(ls->in);
 	free(ls->src);
-	(void)pl;
 }
 
 /* Prepare and open every queue of every live input, in queue order.
@@ -161,9 +161,8 @@ static int live_open(struct pipeline *pl, struct live_set *ls)
 	for (size_t i = 0; i < ls->n_in; i++) {
 		struct live_input *in = &ls->in[i];
 		struct umbra_err err;
-		const char *rest;
 		in->uri = cfg->inputs.items[i];
-		in->ops = capture_pick(in->uri, &rest, &err);
+		in->ops = capture_pick(in->uri, &in->rest, &err);
 		in->first = n;
 		in->n = in->ops->multi_queue ? cfg->capture_threads : 1;
 		n += in->n;
@@ -182,10 +181,8 @@ static int live_open(struct pipeline *pl, struct live_set *ls)
 	for (size_t i = 0; i < ls->n_in; i++) {
 		struct live_input *in = &ls->in[i];
 		struct umbra_err err;
-		const char *rest;
-		capture_pick(in->uri, &rest, &err);
 		if (in->ops->prepare) {
-			if (in->ops->prepare(rest, cfg, in->n, &in->shared,
+			if (in->ops->prepare(in->rest, cfg, in->n, &in->shared,
 			                     &err) < 0) {
 				log_error("%s", err.msg);
 				return -1;
@@ -194,8 +191,8 @@ static int live_open(struct pipeline *pl, struct live_set *ls)
 		}
 		for (uint32_t q = 0; q < in->n; q++) {
 			uint32_t id = in->first + q;
-			ls->src[id] = in->ops->open(rest, cfg, in->shared, q,
-			                            in->n, &err);
+			ls->src[id] = in->ops->open(in->rest, cfg, in->shared,
+			                            q, in->n, &err);
 			if (!ls->src[id]) {
 				log_error("%s", err.msg);
 				return -1;
@@ -281,14 +278,8 @@ static int run_topology(struct pipeline *pl, const struct umbra_config *cfg)
 		return 1;
 	if (live) {
 		struct timespec now;
-		if (live_open(pl, &ls) < 0) {
-			live_close(pl, &ls);
-			free(pl->cap_input);
-			free(pl->cap_queue);
-			pl->cap_input = NULL;
-			pl->cap_queue = NULL;
-			return 1;
-		}
+		if (live_open(pl, &ls) < 0)
+			goto out;
 		pl->n_live = pl->n_cap;
 		clock_gettime(CLOCK_REALTIME, &now);
 		pl->first_interval =
@@ -310,12 +301,7 @@ static int run_topology(struct pipeline *pl, const struct umbra_config *cfg)
 		struct umbra_err err;
 		if (privdrop_apply(cfg, &err) < 0) {
 			log_error("%s", err.msg);
-			live_close(pl, &ls);
-			free(pl->cap_input);
-			free(pl->cap_queue);
-			pl->cap_input = NULL;
-			pl->cap_queue = NULL;
-			return 1;
+			goto out;
 		}
 	}
 	pl->zctx = zmq_ctx_new();
@@ -504,7 +490,7 @@ out:
 	block_pool_free(mer.pool);
 	if (pl->zctx)
 		zmq_ctx_term(pl->zctx);
-	live_close(pl, &ls);
+	live_close(&ls);
 	for (uint32_t i = 0; tables && i < pl->n_agg; i++)
 		ftable_destroy(&tables[i]);
 	for (uint32_t i = 0; pl->rings && i < pl->n_cap * pl->n_agg; i++)
