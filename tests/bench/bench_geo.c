@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "geo.h"
+#include "test_util.h"
 
 #define RUNS 3
 
@@ -25,19 +26,7 @@ static uint64_t rng_state = 0x6e0;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return splitmix64(&rng_state);
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -22,6 +22,7 @@
 
 #include "avro_writer.h"
 #include "ft4.h"
+#include "test_util.h"
 
 #define RUNS 3
 
@@ -29,11 +30,7 @@ static uint64_t rng_state = 0x5eed;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return splitmix64(&rng_state);
 }
 
 static uint32_t below(uint32_t n)

@@ -18,17 +18,9 @@
 #include <cmocka.h>
 
 #include "ft4.h"
+#include "test_util.h"
 
 /* ---- helpers ----------------------------------------------------------- */
-
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 /* A zeroed record (padding included, so records compare with memcmp). */
 static void rec_zero(struct ft4_record *r)

@@ -157,34 +157,6 @@ static void test_ipv6_db(void **state)
 	geo_close(g);
 }
 
-static char *slurp(const char *p, size_t *len)
-{
-	FILE *f = fopen(p, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static const char *spit(const char *name, const char *data, size_t n)
-{
-	const char *p = path_of(name);
-	FILE *f = fopen(p, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
-	return p;
-}
-
 /* geo_open(path) fails with a message starting "path: " and holding
  * what. */
 static void refused(const char *path, const char *what)
@@ -207,7 +179,7 @@ static void test_bad_files(void **state)
 	                        "10.0.0.0/8=EU:FR "
 	                        "10.1.0.0/16=NA:US");
 	size_t n, nodes_bytes;
-	char *d = slurp(good, &n), *c = malloc(n);
+	char *d = test_file_read(good, &n), *c = malloc(n);
 	struct umbra_err err = {{0}};
 	struct geo_db *g = geo_open(good, &err);
 
@@ -218,30 +190,36 @@ static void test_bad_files(void **state)
 
 	refused(path_of("missing.mmdb"), "No such file or directory");
 	refused(test_tmpdir(), "Is a directory");
-	refused(spit("text.mmdb", "hello\n", 6),
+	refused(test_tmpdir_write("text.mmdb", "hello\n", 6),
 	        "not a MaxMind DB, or cut short");
-	refused(spit("empty.mmdb", "", 0), "empty file, not a MaxMind DB");
+	refused(test_tmpdir_write("empty.mmdb", "", 0),
+	        "empty file, not a MaxMind DB");
 	/* cut short: at half, and by one byte */
-	refused(spit("half.mmdb", d, n / 2), "MaxMind DB, or cut short");
-	refused(spit("cut1.mmdb", d, n - 1), "MaxMind DB, or cut short");
-	refused(spit("quarter.mmdb", d, n / 4), "MaxMind DB, or cut short");
+	refused(test_tmpdir_write("half.mmdb", d, n / 2),
+	        "MaxMind DB, or cut short");
+	refused(test_tmpdir_write("cut1.mmdb", d, n - 1),
+	        "MaxMind DB, or cut short");
+	refused(test_tmpdir_write("quarter.mmdb", d, n / 4),
+	        "MaxMind DB, or cut short");
 	/* a search node pointing past the data section */
 	memcpy(c, d, n);
 	memset(c + 6, 0xff, 6);
-	refused(spit("tree.mmdb", c, n),
+	refused(test_tmpdir_write("tree.mmdb", c, n),
 	        "corrupt MaxMind DB: search node 1 holds an invalid record");
 	/* a loop up the tree: node 3's left record back to node 1 */
 	memcpy(c, d, n);
 	c[18] = 0;
 	c[19] = 0;
 	c[20] = 1;
-	refused(spit("loop.mmdb", c, n), "corrupt MaxMind DB: search node 1 "
-	                                 "is reached at depths 1 and 4");
+	refused(test_tmpdir_write("loop.mmdb", c, n),
+	        "corrupt MaxMind DB: search node 1 "
+	        "is reached at depths 1 and 4");
 	/* garbage over the data records */
 	memcpy(c, d, n);
 	memset(c + nodes_bytes + 16, 0xff, 24);
-	refused(spit("data.mmdb", c, n), "corrupt MaxMind DB: the data record "
-	                                 "at offset");
+	refused(test_tmpdir_write("data.mmdb", c, n),
+	        "corrupt MaxMind DB: the data record "
+	        "at offset");
 	/* readable, but not what we look up */
 	refused(mkdb("asn.mmdb", "-t GeoLite2-ASN", "10.0.0.0/8=asn:64496"),
 	        "no record of the MaxMind DB (type \"GeoLite2-ASN\") has a "
@@ -404,7 +382,7 @@ static void test_shared_nodes(void **state)
 	const char *chain =
 	    mkdb("chain.mmdb", "", "0.0.0.0/32=EU:FR 0.0.0.1/32=NA:US");
 	size_t n;
-	char *d = slurp(chain, &n), *c = malloc(n);
+	char *d = test_file_read(chain, &n), *c = malloc(n);
 	struct umbra_err err = {{0}};
 	struct geo_db *g;
 
@@ -416,7 +394,7 @@ static void test_shared_nodes(void **state)
 		memcpy(c, d, n);
 		for (int i = from; i < 31; i++)
 			memcpy(c + 6 * i + 3, c + 6 * i, 3);
-		g = geo_open(spit("shared.mmdb", c, n), &err);
+		g = geo_open(test_tmpdir_write("shared.mmdb", c, n), &err);
 		if (!g)
 			fail_msg("%s", err.msg);
 		for (uint32_t a = 0; a < 8; a++)

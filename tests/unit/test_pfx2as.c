@@ -36,17 +36,6 @@ static const char *path_of(const char *name)
 	return test_tmpdir_path(name);
 }
 
-static const char *write_plain(const char *name, const char *text, size_t n)
-{
-	const char *p = path_of(name);
-	FILE *f = fopen(p, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
-	return p;
-}
-
 static const char *write_gz(const char *name, const char *text, size_t n)
 {
 	const char *p = path_of(name);
@@ -56,23 +45,6 @@ static const char *write_gz(const char *name, const char *text, size_t n)
 	assert_int_equal(gzwrite(f, text, (unsigned)n), (int)n);
 	assert_int_equal(gzclose(f), Z_OK);
 	return p;
-}
-
-static char *slurp(const char *p, size_t *len)
-{
-	FILE *f = fopen(p, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
 }
 
 static uint32_t ip(unsigned a, unsigned b, unsigned c, unsigned d)
@@ -168,7 +140,8 @@ static void test_nested_plain(void **state)
 {
 	(void)state;
 	struct umbra_err err = {{0}};
-	const char *p = write_plain("nested.txt", NESTED, sizeof NESTED - 1);
+	const char *p =
+	    test_tmpdir_write("nested.txt", NESTED, sizeof NESTED - 1);
 	struct pfx2as *t = pfx2as_load(p, &err);
 
 	if (!t)
@@ -303,8 +276,8 @@ static void test_errors(void **state)
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct umbra_err err = {{0}};
-		const char *p =
-		    write_plain("e.txt", cases[i].text, strlen(cases[i].text));
+		const char *p = test_tmpdir_write("e.txt", cases[i].text,
+		                                  strlen(cases[i].text));
 		struct pfx2as *t = pfx2as_load(p, &err);
 		char want[512];
 
@@ -384,12 +357,13 @@ static void test_files(void **state)
 	snprintf(want, sizeof want, "%s: Is a directory", test_tmpdir());
 	assert_string_equal(err.msg, want);
 
-	assert_null(pfx2as_load(write_plain("x.bz2", "BZh91AY&SY", 10), &err));
+	assert_null(
+	    pfx2as_load(test_tmpdir_write("x.bz2", "BZh91AY&SY", 10), &err));
 	assert_non_null(strstr(err.msg, "x.bz2: bzip2-compressed"));
-	assert_null(pfx2as_load(write_plain("x.xz",
-	                                    "\xfd"
-	                                    "7zXZ\0\0",
-	                                    7),
+	assert_null(pfx2as_load(test_tmpdir_write("x.xz",
+	                                          "\xfd"
+	                                          "7zXZ\0\0",
+	                                          7),
 	                        &err));
 	assert_non_null(strstr(err.msg, "x.xz: xz-compressed"));
 
@@ -407,13 +381,13 @@ static void test_files(void **state)
 	/* cut after 2/3, cut by its last 4 bytes (the trailer), and damaged
 	 * in the middle (zeros decode to garbage before the CRC fails) */
 	size_t size;
-	char *bytes = slurp(gz, &size);
+	char *bytes = test_file_read(gz, &size);
 	for (int k = 0; k < 3; k++) {
 		size_t len = k == 0 ? size * 2 / 3 : k == 1 ? size - 4 : size;
 
 		if (k == 2)
 			memset(bytes + size / 2, 0, 4096);
-		write_plain("cut.gz", bytes, len);
+		test_tmpdir_write("cut.gz", bytes, len);
 		t = pfx2as_load(gz, &err);
 		if (t)
 			fail_msg("damaged gzip file %d loaded", k);
