@@ -61,3 +61,13 @@ fifo_end() {
 	wait "$PID"
 	ST=$?
 }
+
+# wait_for FILE ERE [TENTHS]: until a line of FILE matches (default 20 s).
+wait_for() {
+	local i
+	for ((i = 0; i < ${3:-200}; i++)); do
+		grep -qE -- "$2" "$1" 2> /dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -36,7 +36,7 @@ for fmt in int pcapint; do
 	"${RX[@]}" "$UMBRAD" -c "$TMP/live.yaml" -r "$fmt:$LIVE_IF" -o "$TMP/live" 2> "$TMP/live.log" &
 	pid=$!
 	# capture is running once the log says so
-	for _ in $(seq 50); do grep -q "capturing on" "$TMP/live.log" && break; sleep 0.1; done
+	wait_for "$TMP/live.log" "capturing on" 50
 	sleep 0.5
 	sent=$(live_replay "$TRACE" 2000)
 	sleep 2.5 # heartbeats at 1 s

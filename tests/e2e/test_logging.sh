@@ -13,15 +13,6 @@ PCAP="$UMBRA_TRACES/real/ndpi_synscan.pcap"
 [ -r "$PCAP" ] || skip "no $PCAP"
 LINE_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z umbrad\[[0-9]+\] (error|warn|info|debug): '
 
-# wait_for FILE ERE [TENTHS]: until a line of FILE matches (default 20 s)
-wait_for() {
-	local i
-	for ((i = 0; i < ${3:-200}; i++)); do
-		grep -qE -- "$2" "$1" 2> /dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 count() { grep -cE -- "$2" "$1" 2> /dev/null; }
 # wait_count FILE ERE N: until N lines of FILE match (at most 20 s)
 wait_count() {

@@ -11,14 +11,6 @@ printf 'stats_endpoint: ""\n' > "$TMP/c.yaml"
 PF="$TMP/run/umbrad.pid"
 mkdir -p "$TMP/run"
 
-wait_for() { # FILE ERE: until a line matches (at most 20 s)
-	local i
-	for ((i = 0; i < 200; i++)); do
-		grep -qE -- "$2" "$1" 2> /dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # start NAME ARGS...: umbrad on a fifo held open by fd 3 (stderr in
 # $TMP/NAME.err); PID is its pid
 start() {

@@ -20,14 +20,6 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 chmod 755 "$TMP" # nobody must reach the output directory
 printf 'stats_endpoint: ""\n' > "$TMP/c.yaml"
 
-wait_for() { # FILE ERE: until a line matches (at most 20 s)
-	local i
-	for ((i = 0; i < 200; i++)); do
-		grep -qE -- "$2" "$1" 2> /dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 start() { fifo_start "$TMP/err" "$@"; }  # ARGS...: umbrad on a fifo; PID
 end() { fifo_end "$PCAP"; } # feed a capture, close the fifo, wait; ST
 # check_ids PID UID GID: every thread's ids and capabilities
