@@ -90,9 +90,16 @@ run handmade --pidfile "$PF"
 end
 rm -f "$PF"
 
-# a second SIGTERM exits at once (status 1) and still removes the pidfile
-start twice --pidfile "$PF"
+# a second SIGTERM exits at once (status 1) and still removes the pidfile.
+# The first one must leave work to do: the open interval holds about 700k
+# flowtuples written at deflate level 12 (seconds), and the second SIGTERM
+# comes while they are written.
+"$UMBRA_GEN" -q -o "$TMP/big.pcap" -n 1000000 -m worst -d 60 -S 2 || fail "umbra-gen failed"
+printf 'stats_endpoint: ""\ninterval: 86400\ndeflate_level: 12\n' > "$TMP/slow.yaml"
+fifo_start "$TMP/twice.err" -c "$TMP/slow.yaml" --pidfile "$PF" -o "$TMP/out"
 wait_for "$TMP/twice.err" "pidfile $PF: pid" || fail "no pidfile line: $(head -3 "$TMP/twice.err")"
+cat "$TMP/big.pcap" >&3 # returns once umbrad has read all but a pipe's worth
+sleep 1
 kill -TERM $PID
 wait_for "$TMP/twice.err" 'finishing the open interval'
 kill -TERM $PID
